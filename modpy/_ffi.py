@@ -1,0 +1,51 @@
+"""The one door to Apache and APR: the cffi library the shim loaded, and
+the conversions between C strings and Python text.
+
+Text crosses as UTF-8 with surrogate escapes: valid UTF-8 reads as the
+natural str, and bytes that are not (hostile headers, odd query strings)
+survive as lone surrogates that encode back to the very same bytes.
+"""
+from __future__ import annotations
+
+from typing import Optional, Union
+
+try:
+    from modpy._modpy_ffi import ffi, lib
+except ImportError as e:  # pragma: no cover - only outside Apache
+    raise ImportError(
+        "this part of modpy runs only inside Apache httpd (LoadModule pyshim_module ...)"
+    ) from e
+
+NULL = ffi.NULL
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"
+
+
+def text(p) -> Optional[str]:
+    """A C string as str (None for NULL)."""
+    if p == NULL:
+        return None
+    return ffi.string(p).decode(ENCODING, ERRORS)
+
+
+def to_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
+    """str or bytes as the bytes Apache gets; NUL cannot cross into C."""
+    if isinstance(value, str):
+        data = value.encode(ENCODING, ERRORS)
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+    else:
+        raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+    if b"\0" in data:
+        raise ValueError(f"{what} must not contain a NUL character")
+    return data
+
+
+def pstr(pool, value: Union[str, bytes], what: str = "value"):
+    """Copy a value into an APR pool as a C string that lives as long as it."""
+    data = to_bytes(value, what)
+    return lib.apr_pstrmemdup(pool, data, len(data))
+
+
+def address(p) -> int:
+    return int(ffi.cast("uintptr_t", p))

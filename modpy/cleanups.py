@@ -1,0 +1,30 @@
+"""Python callables run when an APR pool is cleared or destroyed.
+
+One C callback (modpy_pool_cleanup, declared extern "Python") serves every
+pool cleanup modpy registers; its data pointer is a ticket number into this
+registry, so C never holds a Python object.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Callable
+
+from ._ffi import ffi, lib
+
+_pending: dict[int, Callable[[], object]] = {}
+_tickets = itertools.count(1)
+
+
+def register(pool, callback: Callable[[], object]) -> int:
+    """Run `callback()` when `pool` goes away; returns its ticket."""
+    ticket = next(_tickets)
+    _pending[ticket] = callback
+    lib.apr_pool_cleanup_register(pool, ffi.cast("void *", ticket),
+                                  lib.modpy_pool_cleanup, ffi.addressof(lib, "apr_pool_cleanup_null"))
+    return ticket
+
+
+def run(ticket: int) -> None:
+    callback = _pending.pop(ticket, None)
+    if callback is not None:
+        callback()

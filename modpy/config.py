@@ -1,0 +1,140 @@
+"""Parsed configuration: what one <Directory>/<Location>/.htaccess (or a
+server's defaults) says, how two of them merge, and what a server says.
+
+Pure data and rules.  A `DirConfig` is filled in while Apache reads the
+config and never written afterwards; merging makes new objects.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+from .grammar import HandlerSpec
+from .phases import PHASES
+
+
+@dataclass(frozen=True)
+class HandlerEntry:
+    """One handler of one phase, as a directive wrote it."""
+
+    spec: HandlerSpec
+    directive: str               # the directive that named it (default object, errors)
+    exts: tuple[str, ...] = ()   # `| .ext` restriction, empty for none
+    directory: Optional[str] = None   # the section's directory, for the import path
+    origin: str = ""             # "file:line" of the directive
+    silent: bool = False         # PythonHandlerModule: a missing object is no error
+    target: object = None        # a callable given to req.add_handler()
+
+    def __str__(self) -> str:
+        return repr(self.target) if self.target is not None else str(self.spec)
+
+    @property
+    def object_name(self) -> str:
+        return self.spec.object or self.directive[len("Python"):].lower()
+
+    def applies_to(self, filename: Optional[str]) -> bool:
+        if not self.exts:
+            return True
+        return bool(filename) and filename.endswith(self.exts)
+
+
+# Scalar settings: the nearest section that sets one wins.
+SCALARS = ("debug", "enable_pdb", "autoreload", "interpreter", "interp_per_directory",
+           "interp_per_directive", "python_path")
+
+
+@dataclass
+class DirConfig:
+    directory: Optional[str] = None
+    cacheable: bool = True        # False for .htaccess (re-read every request)
+    handlers: dict[int, tuple[HandlerEntry, ...]] = field(default_factory=dict)
+    options: dict[str, Optional[str]] = field(default_factory=dict)   # None: removed
+    debug: Optional[bool] = None
+    enable_pdb: Optional[bool] = None
+    autoreload: Optional[bool] = None
+    interpreter: Optional[str] = None
+    interp_per_directory: Optional[bool] = None
+    interp_per_directive: Optional[bool] = None
+    python_path: Optional[str] = None
+
+    @property
+    def phases(self) -> int:
+        """The shim's bit mask: one bit per phase with handlers."""
+        bits = 0
+        for number in self.handlers:
+            bits |= PHASES[number].bit
+        return bits
+
+    def add_handlers(self, number: int, entries: tuple[HandlerEntry, ...]) -> None:
+        self.handlers[number] = self.handlers.get(number, ()) + entries
+
+    def get_options(self) -> dict[str, str]:
+        return {k: v for k, v in self.options.items() if v is not None}
+
+
+def merge(base: DirConfig, add: DirConfig) -> DirConfig:
+    """The more specific section (`add`) overrides `base` phase by phase and
+    setting by setting; options merge key by key, and a removal in `add`
+    hides the key."""
+    scalars = {name: getattr(add, name) if getattr(add, name) is not None else getattr(base, name)
+               for name in SCALARS}
+    return replace(
+        base,
+        directory=add.directory or base.directory,
+        cacheable=base.cacheable and add.cacheable,
+        handlers={**base.handlers, **add.handlers},
+        options={**base.options, **add.options},
+        **scalars,
+    )
+
+
+@dataclass
+class ServerConfig:
+    """What only a server (or virtual host) may say."""
+
+    imports: list[tuple[HandlerSpec, str, str]] = field(default_factory=list)  # spec, interp, origin
+    filters: dict[str, tuple[HandlerEntry, bool]] = field(default_factory=dict)  # name -> entry, is_input
+    connection: Optional[HandlerEntry] = None
+    optimize: Optional[bool] = None
+
+
+class Registry:
+    """Parsed configs by the id the C records carry, and merged configs by
+    the ids they join.  Safe under threads: entries are only added and
+    removed whole, and merging is idempotent."""
+
+    def __init__(self) -> None:
+        self._configs: dict[int, object] = {}
+        self._merged: dict[tuple[int, ...], DirConfig] = {}
+        self._next = 1
+        self._lock = threading.Lock()
+
+    def add(self, config: object) -> int:
+        with self._lock:
+            number = self._next
+            self._next += 1
+        self._configs[number] = config
+        return number
+
+    def get(self, number: int):
+        return self._configs[number]
+
+    def release(self, number: int) -> None:
+        """Forget a config whose pool is gone, and every merge it was in."""
+        self._configs.pop(number, None)
+        for key in [k for k in self._merged if number in k]:
+            self._merged.pop(key, None)
+
+    def merged(self, leaves: tuple[int, ...]) -> DirConfig:
+        """The config for a chain of leaf ids, merged left to right, cached
+        when no .htaccess takes part."""
+        config = self._merged.get(leaves)
+        if config is not None:
+            return config
+        config = self._configs[leaves[0]]
+        for number in leaves[1:]:
+            config = merge(config, self._configs[number])
+        if config.cacheable:
+            self._merged[leaves] = config
+        return config

@@ -1,0 +1,266 @@
+"""From the shim's calls to handlers: directives into configs, and each
+request phase into its stack of handlers.
+
+The shim has already decided, in C, that the phase has Python work for the
+request.  Here: resolve the request's config (cached per chain of sections),
+find the Request object (one per request_rec, for all its phases), call the
+handlers under the manual's rules, and turn exceptions into 500s with a
+traceback in the error log (and in the response with PythonDebug On).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Callable, Iterator, Optional, Union
+
+from . import cleanups, directives, importer, log
+from . import constants as C
+from ._ffi import NULL, address, ffi, lib, pstr, text
+from .config import DirConfig, HandlerEntry, Registry, ServerConfig
+from .errors import SERVER_RETURN, describe, server_return_value
+from .grammar import DirectiveError, parse_handler
+from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, POST_READ_REQUEST, TRANS, Phase, run_stack
+from .request import Request
+from .table import Table
+
+ACCESS_CONF, RSRC_CONF = 64, 128
+
+registry = Registry()
+EMPTY = DirConfig()
+
+# ---------------------------------------------------------------- directives
+
+
+def directive(cmd, dconf, sconf, args) -> object:
+    """One Python* directive: NULL when it is fine, else the error text in
+    the config pool (Apache prints it with the file and line)."""
+    name = text(cmd.cmd.name)
+    try:
+        where = directives.Where(
+            directory=text(cmd.path),
+            origin=_origin(cmd),
+            htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
+        )
+        dir_config = _leaf(dconf, cmd.pool, DirConfig, where)
+        server_config = _leaf(sconf, cmd.pool, ServerConfig, where)
+        directives.apply(name, text(args) or "", where, dir_config, server_config)
+    except DirectiveError as e:
+        return pstr(cmd.pool, f"{name}: {e}")
+    dconf.phases = dir_config.phases
+    sconf.connection = int(server_config.connection is not None)
+    return NULL
+
+
+def _origin(cmd) -> str:
+    d = cmd.directive
+    return f"{text(d.filename)}:{d.line_num}" if d != NULL else ""
+
+
+def _leaf(record, pool, kind, where):
+    """The Python config behind a C record, made on the record's first
+    directive and forgotten when its pool goes."""
+    if record.id:
+        return registry.get(record.id)
+    config = DirConfig(where.directory, cacheable=not where.htaccess) if kind is DirConfig else ServerConfig()
+    number = registry.add(config)
+    record.id = number
+    cleanups.register(pool, lambda: registry.release(number))
+    return config
+
+
+def server_config(s) -> Optional[ServerConfig]:
+    from . import runtime
+    record = ffi.cast("modpy_srv_conf **", s.module_config)[runtime.module_index]
+    return registry.get(record.id) if record != NULL and record.id else None
+
+
+# ---------------------------------------------------------------- configs
+
+
+def resolve(dconf) -> DirConfig:
+    """The one config in effect for a per-dir record (a leaf, or a chain
+    merged by the shim)."""
+    if dconf == NULL:
+        return EMPTY
+    if dconf.id:
+        return registry.get(dconf.id)
+    leaves: list[int] = []
+    _collect(dconf, leaves)
+    return registry.merged(tuple(leaves)) if leaves else EMPTY
+
+
+def _collect(node, leaves: list[int]) -> None:
+    if node.id:
+        leaves.append(node.id)
+    else:
+        _collect(node.base, leaves)
+        _collect(node.add, leaves)
+
+
+def config_table(config: DirConfig) -> Table:
+    """req.get_config(): the settings in effect, by directive name."""
+    table = Table()
+    names = {"debug": "PythonDebug", "enable_pdb": "PythonEnablePdb", "autoreload": "PythonAutoReload",
+             "interpreter": "PythonInterpreter", "interp_per_directory": "PythonInterpPerDirectory",
+             "interp_per_directive": "PythonInterpPerDirective", "python_path": "PythonPath"}
+    for attr, directive_name in names.items():
+        value = getattr(config, attr)
+        if value is not None:
+            table[directive_name] = ("1" if value else "0") if isinstance(value, bool) else value
+    return table
+
+
+# ---------------------------------------------------------------- requests
+
+_live: dict[int, Request] = {}
+
+
+def request_for(r, slot) -> Request:
+    """The Request of a request_rec: made at its first Python phase, kept
+    for the others, dropped with the request pool."""
+    key = address(r)
+    req = _live.get(key)
+    if req is None:
+        req = _live[key] = Request(r, slot)
+        cleanups.register(r.pool, lambda: _live.pop(key, None))
+    return req
+
+
+def phase(r, which: int, dconf, slot) -> int:
+    """Run the handlers of one phase; the shim's modpy_phase."""
+    ph = PHASES[which]
+    req = request_for(r, slot)
+    config = resolve(dconf)
+    req._config = config
+    req.phase = ph.directive
+    return run_stack(ph.rule, _calls(req, ph, config))
+
+
+def _calls(req: Request, ph: Phase, config: DirConfig) -> Iterator[Callable[[], int]]:
+    """The handlers to call, configured then added; those added while the
+    phase runs are picked up too.  `| .ext` misses are left out."""
+    filename = None
+    for entry in config.handlers.get(ph.number, ()):
+        if entry.exts:
+            filename = filename or req.filename
+            if not entry.applies_to(filename):
+                continue
+        yield lambda entry=entry: call_handler(req, ph, entry)
+    added = req._added.get(ph.number)
+    i = 0
+    while added is not None and i < len(added):
+        entry = added[i]
+        i += 1
+        yield lambda entry=entry: call_handler(req, ph, entry)
+
+
+def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
+    config = req._config
+    req.hlist = entry
+    try:
+        target = _target(req, ph, entry, config)
+        if target is None:
+            return C.DECLINED                 # PythonHandlerModule without this phase
+        result = target(req)
+    except SERVER_RETURN as e:
+        result, status = server_return_value(e)
+        if status is not None:
+            req.status = status
+    except Exception as e:
+        return report(req, ph, entry, e)
+    if type(result) is not int:
+        return report(req, ph, entry, TypeError(
+            f"handler returned {type(result).__name__}, not an int (apache.OK, apache.DECLINED, "
+            f"an HTTP status ...)"))
+    return result
+
+
+def _target(req: Request, ph: Phase, entry: HandlerEntry, config: DirConfig):
+    if entry.target is not None:
+        return entry.target
+    interpreter = req.interpreter = interpreter_name(req, ph, entry, config)
+    _set_path(config, entry)
+    module = importer.load(entry.spec, entry.directory, interpreter,
+                           autoreload=config.autoreload is not False)
+    return importer.resolve(module, entry.object_name, req, silent=entry.silent)
+
+
+def interpreter_name(req: Request, ph: Phase, entry: HandlerEntry, config: DirConfig) -> str:
+    """Which namespace of handler modules a handler runs in (the manual's
+    "Multiple Interpreters")."""
+    if config.interpreter:
+        return config.interpreter
+    if ph.number <= TRANS.number:
+        return "main_interpreter"
+    if config.interp_per_directive and entry.directory:
+        return entry.directory
+    if config.interp_per_directory:
+        filename = req.filename
+        if filename:
+            return os.path.dirname(filename) + "/"
+    return text(req._r.server.server_hostname) or "main_interpreter"
+
+
+_path_lock = threading.Lock()
+_path_applied: Optional[str] = None   # the PythonPath expression sys.path was set from
+_dirs_added: set = set()
+
+
+def _set_path(config: DirConfig, entry: HandlerEntry) -> None:
+    """PythonPath, evaluated again only when it changes; else the section's
+    directory goes on sys.path once."""
+    global _path_applied
+    if config.python_path is not None:
+        if config.python_path != _path_applied:
+            with _path_lock:
+                sys.path[:] = eval(config.python_path, {"sys": sys, "os": os})
+                _path_applied = config.python_path
+    elif entry.directory and entry.directory not in _dirs_added:
+        with _path_lock:
+            if entry.directory not in sys.path and os.path.isdir(entry.directory):
+                sys.path.insert(0, entry.directory)
+            _dirs_added.add(entry.directory)
+
+
+def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> int:
+    """Log a failed handler; with PythonDebug On, show it to the client too
+    (as text, and only if nothing was sent yet).  Never otherwise."""
+    headline, lines = describe(ph.directive, str(entry), entry.origin, req.the_request, exc)
+    req.log_error(headline)
+    for line in lines:
+        req.log_error(line)
+    if not req._config.debug or req.bytes_sent or req.sent_bodyct:
+        return C.HTTP_INTERNAL_SERVER_ERROR
+    try:
+        req.status = C.HTTP_INTERNAL_SERVER_ERROR
+        req.content_type = "text/plain; charset=utf-8"
+        req.write("\n".join(["modpy: " + headline, ""] + lines) + "\n")
+    except OSError:
+        pass
+    return C.DONE
+
+
+def add_handler(req: Request, htype: str, handler: Union[str, Callable], directory: Optional[str]) -> None:
+    """req.add_handler(): one more handler for this request only."""
+    if htype == "PythonInitHandler":
+        ph = HEADER_PARSER
+    else:
+        ph = BY_DIRECTIVE.get(htype)
+    if ph is None:
+        raise ValueError(f"'{htype}' is not a request handler directive (e.g. 'PythonHandler')")
+    if directory is None and req.hlist is not None:
+        directory = req.hlist.directory
+    if callable(handler):
+        entry = HandlerEntry(parse_handler("callable"), htype, (), directory, "req.add_handler", target=handler)
+    else:
+        try:
+            entry = HandlerEntry(parse_handler(handler), htype, (), directory, "req.add_handler")
+        except DirectiveError as e:
+            raise ValueError(f"req.add_handler: {e}") from None
+    req._added.setdefault(ph.number, []).append(entry)
+    rconf = ffi.cast("modpy_req_conf *", req._slot[0])
+    if rconf == NULL:
+        rconf = ffi.cast("modpy_req_conf *", lib.apr_pcalloc(req._r.pool, ffi.sizeof("modpy_req_conf")))
+        req._slot[0] = rconf
+    rconf.phases |= ph.bit

@@ -1,0 +1,69 @@
+"""The entry points the shim calls, each an `extern "Python"` of the cffi
+library.  Thin on purpose: each forwards to the module that owns the work
+and makes sure no Python exception ever unwinds into Apache.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+
+from . import cleanups, dispatch, log, runtime
+from . import constants as C
+from ._ffi import NULL, ffi, lib
+
+
+def _log_exception(exc_type, exc, tb) -> None:
+    for line in "".join(traceback.format_exception(exc_type, exc, tb)).splitlines():
+        log.log_error("modpy: " + line, C.APLOG_CRIT)
+
+
+@ffi.def_extern(onerror=_log_exception)
+def modpy_boot(module_index):
+    runtime.module_index = module_index
+    log.install()
+    return 1
+
+
+@ffi.def_extern(onerror=_log_exception)
+def modpy_directive(cmd, dconf, sconf, args):
+    return dispatch.directive(cmd, dconf, sconf, args)
+
+
+def _phase_failed(exc_type, exc, tb) -> None:
+    _log_exception(exc_type, exc, tb)
+
+
+@ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_phase_failed)
+def modpy_phase(r, which, dconf, slot):
+    return dispatch.phase(r, which, dconf, slot)
+
+
+@ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)
+def modpy_post_config(pconf, s):
+    runtime.main_server = s
+    return C.OK
+
+
+@ffi.def_extern(onerror=_log_exception)
+def modpy_child_init(pchild, s):
+    runtime.child_pool = pchild
+    from .startup import run_imports
+    run_imports(s)
+
+
+@ffi.def_extern(error=-1, onerror=_log_exception)
+def modpy_filter(f, bb, mode, block, readbytes):
+    log.log_error("modpy: Python filters are not implemented yet")
+    return -1
+
+
+@ffi.def_extern(error=C.DECLINED, onerror=_log_exception)
+def modpy_connection(c, sconf):
+    log.log_error("modpy: PythonConnectionHandler is not implemented yet")
+    return C.DECLINED
+
+
+@ffi.def_extern(onerror=_log_exception)
+def modpy_pool_cleanup(data):
+    cleanups.run(int(ffi.cast("uintptr_t", data)))
+    return 0

@@ -1,0 +1,121 @@
+"""Finding and loading handler modules, and the objects in them.
+
+A handler names `module[::object]`.  A module given as a path, or a plain
+name with a file `<name>.py` in the directory of the section that
+configured it, is loaded from that file into the namespace of the
+interpreter in effect: two sites with a `handlers.py` each get two modules.
+Anything else is an ordinary import (sys.modules, shared).
+
+With autoreload on, a file-loaded module is re-executed when its mtime
+changes.  The new module replaces the old only once it has run to the end,
+so no thread ever sees a half-imported module; if it fails, the error goes
+to the request and the old module stays in place.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import os
+import sys
+import threading
+import types
+from typing import Any, Optional
+
+from .grammar import HandlerSpec
+
+
+class Namespace:
+    """The handler modules of one interpreter name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._files: dict[str, tuple[int, types.ModuleType]] = {}
+        self._lock = threading.Lock()
+
+    def load_file(self, path: str, autoreload: bool, optimize: int = -1) -> types.ModuleType:
+        cached = self._files.get(path)
+        if cached is not None and not autoreload:
+            return cached[1]
+        mtime = os.stat(path).st_mtime_ns
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        with self._lock:                    # one thread (re)loads, the others wait
+            cached = self._files.get(path)
+            if cached is not None and cached[0] == mtime:
+                return cached[1]
+            module = self._execute(path, optimize)
+            self._files[path] = (mtime, module)
+            return module
+
+    def _execute(self, path: str, optimize: int) -> types.ModuleType:
+        name = "_modpy_" + hashlib.sha1(f"{self.name}\0{path}".encode()).hexdigest()[:16]
+        with open(path, "rb") as f:
+            code = compile(f.read(), path, "exec", dont_inherit=True, optimize=optimize)
+        module = types.ModuleType(name)
+        module.__file__ = path
+        module.__modpy_interpreter__ = self.name
+        previous = sys.modules.get(name)
+        sys.modules[name] = module          # visible to itself while it runs
+        try:
+            exec(code, module.__dict__)
+        except BaseException:
+            if previous is not None:
+                sys.modules[name] = previous
+            else:
+                sys.modules.pop(name, None)
+            raise
+        return module
+
+    def modules(self) -> list[types.ModuleType]:
+        return [m for _, m in self._files.values()]
+
+
+_namespaces: dict[str, Namespace] = {}
+_namespaces_lock = threading.Lock()
+
+
+def namespace(name: str) -> Namespace:
+    ns = _namespaces.get(name)
+    if ns is None:
+        with _namespaces_lock:
+            ns = _namespaces.setdefault(name, Namespace(name))
+    return ns
+
+
+def module_file(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
+    """The file a handler module loads from, or None for a plain import."""
+    if spec.is_path:
+        return spec.module
+    if directory and "." not in spec.module:
+        candidate = os.path.join(directory, spec.module + ".py")
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
+         autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
+    path = module_file(spec, directory)
+    if path is not None:
+        return namespace(interpreter).load_file(path, autoreload, optimize)
+    module = sys.modules.get(spec.module)
+    return module if module is not None else importlib.import_module(spec.module)
+
+
+def resolve(module: types.ModuleType, dotted: str, arg: Any, silent: bool = False) -> Any:
+    """Walk `a.b.c` from the module.  A class met on the way is instantiated
+    with `arg` (the request) before its attribute is taken, as the manual
+    says.  With `silent`, a missing name gives None."""
+    obj = module
+    for part in dotted.split("."):
+        parent = obj
+        if not hasattr(parent, part):
+            if silent:
+                return None
+            where = getattr(module, "__file__", None) or module.__name__
+            raise AttributeError(f"'{where}' has no '{dotted}'")
+        obj = getattr(parent, part)
+        if inspect.isclass(parent):
+            obj = getattr(parent(arg), part)
+    return obj

@@ -1,0 +1,370 @@
+/*
+ * mod_pyshim: the C side of modpy.
+ *
+ * A table, not a program.  It owns what only C can do -- starting the
+ * embedded interpreter once, pinning it in memory across Apache's module
+ * reloads, re-initialising it in each child -- and registers one hook per
+ * request phase, one directive entry per Python* directive, the filter and
+ * connection entry points.  Each of them forwards to a function that
+ * modpy/_build_ffi.py declares with ffi.embedding_api and modpy defines in
+ * Python.  The one decision made here is the fast path: a phase with no
+ * Python handler configured for the request returns DECLINED without
+ * touching Python or the GIL.
+ *
+ * Build-time constants (set by setup.py):
+ *   MODPY_PYTHON      the interpreter modpy was built with (a venv's python)
+ *   MODPY_LIBPYTHON   absolute path of its shared libpython
+ *   MODPY_FFI_NAME    file name of the cffi library beside this module
+ */
+#define _GNU_SOURCE
+#include <Python.h>
+#include <dlfcn.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "modpy.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "http_connection.h"
+#include "ap_mpm.h"
+
+module AP_MODULE_DECLARE_DATA pyshim_module;
+APLOG_USE_MODULE(pyshim);
+
+/* ------------------------------------------------------------------ */
+/* The Python entry points, found in the cffi library at load time.   */
+
+static struct {
+    int (*boot)(int module_index);
+    const char *(*directive)(cmd_parms *, modpy_dir_conf *, modpy_srv_conf *, const char *);
+    int (*phase)(request_rec *, int, const modpy_dir_conf *, void **);
+    int (*post_config)(apr_pool_t *, server_rec *);
+    void (*child_init)(apr_pool_t *, server_rec *);
+    apr_status_t (*filter)(ap_filter_t *, apr_bucket_brigade *, int, int, apr_off_t);
+    int (*connection)(conn_rec *, const modpy_srv_conf *);
+} py;
+
+static const char *boot_error;   /* why Python is unusable, or NULL */
+static pid_t python_pid;         /* the process whose Python state is current */
+
+/* Start the interpreter modpy was built with, whatever PATH says, and pin
+ * libpython so that Apache's module unload on restart never unmaps it. */
+static const char *start_python(void)
+{
+    PyConfig config;
+    PyStatus status;
+
+    if (!dlopen(MODPY_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE))
+        return "modpy: cannot load " MODPY_LIBPYTHON;
+    python_pid = getpid();
+    if (Py_IsInitialized())
+        return NULL;                 /* a restart: Python lives on */
+
+    PyConfig_InitPythonConfig(&config);
+    config.use_environment = 0;      /* no PYTHONHOME/PYTHONPATH from httpd's env */
+    config.user_site_directory = 0;
+    config.install_signal_handlers = 0;   /* signals are Apache's */
+    config.configure_c_stdio = 0;
+    config.parse_argv = 0;
+    status = PyConfig_SetBytesString(&config, &config.program_name, MODPY_PYTHON);
+    if (!PyStatus_Exception(status))
+        status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status))
+        return "modpy: cannot initialise Python " MODPY_PYTHON;
+    PyEval_SaveThread();             /* cffi takes the GIL per call */
+    return NULL;
+}
+
+/* Find the cffi library next to this module, pin it, bind the entries. */
+static const char *bind_entries(void)
+{
+    Dl_info self;
+    char path[4096];
+    void *lib;
+    char *slash;
+
+    if (!dladdr((void *)&pyshim_module, &self) || !self.dli_fname)
+        return "modpy: cannot find where mod_pyshim.so was loaded from";
+    apr_cpystrn(path, self.dli_fname, sizeof(path));
+    slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) + sizeof(MODPY_FFI_NAME) + 1 > sizeof(path))
+        return "modpy: mod_pyshim.so path too long";
+    strcpy(slash + 1, MODPY_FFI_NAME);
+    lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE);
+    if (!lib)
+        return dlerror();
+
+#define BIND(field, symbol)                                           \
+    if (!(*(void **)&py.field = dlsym(lib, symbol)))                  \
+        return "modpy: " symbol " missing from " MODPY_FFI_NAME;
+    BIND(boot, "modpy_boot");
+    BIND(directive, "modpy_directive");
+    BIND(phase, "modpy_phase");
+    BIND(post_config, "modpy_post_config");
+    BIND(child_init, "modpy_child_init");
+    BIND(filter, "modpy_filter");
+    BIND(connection, "modpy_connection");
+#undef BIND
+    return NULL;
+}
+
+static void boot(void)
+{
+    boot_error = start_python();
+    if (!boot_error)
+        boot_error = bind_entries();
+    if (!boot_error && !py.boot(pyshim_module.module_index))
+        boot_error = "modpy: the Python runtime failed to start "
+                     "(the traceback is on Apache's stderr)";
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration records: C keeps the phase bits, Python the rest.     */
+
+static void *create_dir_config(apr_pool_t *p, char *dir)
+{
+    modpy_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+    conf->dir = dir;
+    return conf;
+}
+
+/* Runs on every request during the location and directory walks, so it
+ * stays in C: OR the bits and link the pair.  An empty side merges to the
+ * other one unchanged (configs are never written after start-up). */
+static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+{
+    modpy_dir_conf *base = basev, *add = addv, *conf;
+
+    if (!add->id && !add->base)
+        return base;
+    if (!base->id && !base->base)
+        return add;
+    conf = apr_pcalloc(p, sizeof(*conf));
+    conf->phases = base->phases | add->phases;
+    conf->base = base;
+    conf->add = add;
+    conf->dir = add->dir;
+    return conf;
+}
+
+static void *create_srv_config(apr_pool_t *p, server_rec *s)
+{
+    return apr_pcalloc(p, sizeof(modpy_srv_conf));
+}
+
+static void *merge_srv_config(apr_pool_t *p, void *basev, void *addv)
+{
+    modpy_srv_conf *base = basev, *add = addv;
+    return add->id ? add : base;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directives: every one is parsed in Python.                          */
+
+static const char *directive(cmd_parms *cmd, void *dconf, const char *args)
+{
+    if (boot_error)
+        return boot_error;
+    return py.directive(cmd, dconf,
+                        ap_get_module_config(cmd->server->module_config, &pyshim_module),
+                        args);
+}
+
+static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    return py.filter(f, bb, -1, 0, 0);
+}
+
+static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                 ap_input_mode_t mode, apr_read_type_e block,
+                                 apr_off_t readbytes)
+{
+    return py.filter(f, bb, mode, block, readbytes);
+}
+
+/* Python*Filter handler name: Apache must know the filter name before any
+ * Add*Filter line uses it, so register it here, then let Python parse. */
+static const char *filter_directive(cmd_parms *cmd, void *dconf, const char *args)
+{
+    const char *rest = args, *name;
+
+    ap_getword_conf(cmd->temp_pool, &rest);
+    name = ap_getword_conf(cmd->temp_pool, &rest);
+    if (*name && strcmp(cmd->cmd->name, "PythonInputFilter") == 0)
+        ap_register_input_filter(apr_pstrdup(cmd->pool, name), input_filter,
+                                 NULL, AP_FTYPE_RESOURCE);
+    else if (*name)
+        ap_register_output_filter(apr_pstrdup(cmd->pool, name), output_filter,
+                                  NULL, AP_FTYPE_RESOURCE);
+    return directive(cmd, dconf, args);
+}
+
+#define HANDLER_DIRECTIVE(name, where) \
+    AP_INIT_RAW_ARGS(name, directive, NULL, where, name " handler [handler ...] [| .ext ...]")
+#define DIRECTIVE(name, where, help) \
+    AP_INIT_RAW_ARGS(name, directive, NULL, where, help)
+
+static const command_rec directives[] = {
+    HANDLER_DIRECTIVE("PythonPostReadRequestHandler", RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonTransHandler", RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonHeaderParserHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonInitHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonAccessHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonAuthenHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonAuthzHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonTypeHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonFixupHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonLogHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    HANDLER_DIRECTIVE("PythonCleanupHandler", OR_ALL | ACCESS_CONF | RSRC_CONF),
+    AP_INIT_RAW_ARGS("PythonInputFilter", filter_directive, NULL, RSRC_CONF,
+                     "PythonInputFilter handler name"),
+    AP_INIT_RAW_ARGS("PythonOutputFilter", filter_directive, NULL, RSRC_CONF,
+                     "PythonOutputFilter handler name"),
+    DIRECTIVE("PythonConnectionHandler", RSRC_CONF, "PythonConnectionHandler handler"),
+    DIRECTIVE("PythonEnablePdb", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonEnablePdb On|Off"),
+    DIRECTIVE("PythonDebug", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonDebug On|Off"),
+    DIRECTIVE("PythonImport", RSRC_CONF, "PythonImport module interpreter_name"),
+    DIRECTIVE("PythonInterpPerDirectory", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonInterpPerDirectory On|Off"),
+    DIRECTIVE("PythonInterpPerDirective", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonInterpPerDirective On|Off"),
+    DIRECTIVE("PythonInterpreter", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonInterpreter name"),
+    DIRECTIVE("PythonHandlerModule", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonHandlerModule module"),
+    DIRECTIVE("PythonAutoReload", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonAutoReload On|Off"),
+    DIRECTIVE("PythonOptimize", RSRC_CONF, "PythonOptimize On|Off"),
+    DIRECTIVE("PythonOption", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonOption key [value]"),
+    DIRECTIVE("PythonPath", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonPath \"python-list-expression\""),
+    {NULL}
+};
+
+/* ------------------------------------------------------------------ */
+/* Request phases: the fast path, then Python.                         */
+
+/* Does Python have work in this phase of this request?  The bits come from
+ * the directives (merged in C) and from req.add_handler(). */
+static int wanted(request_rec *r, int which)
+{
+    const modpy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &pyshim_module);
+    const modpy_req_conf *rconf = ap_get_module_config(r->request_config, &pyshim_module);
+    unsigned int phases = (dconf ? dconf->phases : 0) | (rconf ? rconf->phases : 0);
+    return (phases >> which) & 1;
+}
+
+static int phase(request_rec *r, int which)
+{
+    if (!wanted(r, which))
+        return DECLINED;
+    return py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
+                    &((void **)r->request_config)[pyshim_module.module_index]);
+}
+
+static int post_read_request(request_rec *r) { return phase(r, MODPY_POST_READ_REQUEST); }
+static int translate_name(request_rec *r)    { return phase(r, MODPY_TRANS); }
+static int header_parser(request_rec *r)     { return phase(r, MODPY_HEADER_PARSER); }
+static int access_checker(request_rec *r)    { return phase(r, MODPY_ACCESS); }
+static int check_authn(request_rec *r)       { return phase(r, MODPY_AUTHEN); }
+static int check_authz(request_rec *r)       { return phase(r, MODPY_AUTHZ); }
+static int type_checker(request_rec *r)      { return phase(r, MODPY_TYPE); }
+static int fixups(request_rec *r)            { return phase(r, MODPY_FIXUP); }
+
+static int handler(request_rec *r)
+{
+    if (!r->handler || (strcmp(r->handler, "mod_python") != 0
+                        && strcmp(r->handler, "python-program") != 0))
+        return DECLINED;
+    return phase(r, MODPY_HANDLER);
+}
+
+/* PythonCleanupHandler runs as the request pool goes away. */
+static apr_status_t cleanup_request(void *r)
+{
+    phase(r, MODPY_CLEANUP);
+    return APR_SUCCESS;
+}
+
+static int log_transaction(request_rec *r)
+{
+    int status = phase(r, MODPY_LOG);
+    if (wanted(r, MODPY_CLEANUP))
+        apr_pool_cleanup_register(r->pool, r, cleanup_request, apr_pool_cleanup_null);
+    return status;
+}
+
+static int process_connection(conn_rec *c)
+{
+    const modpy_srv_conf *sconf = ap_get_module_config(c->base_server->module_config,
+                                                       &pyshim_module);
+    if (!sconf->connection)
+        return DECLINED;
+    return py.connection(c, sconf);
+}
+
+/* ------------------------------------------------------------------ */
+/* Server lifecycle.                                                   */
+
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    if (!boot_error)
+        return OK;
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, NULL, APLOGNO(10401) "%s", boot_error);
+    return !OK;
+}
+
+/* Python's after-fork state (GIL, thread states, threading) is rebuilt in
+ * any process forked since Python started -- each child, and the parent
+ * after it detaches -- before anything there enters Python. */
+static void python_after_fork(void)
+{
+    PyGILState_STATE gil;
+
+    if (getpid() == python_pid)
+        return;
+    gil = PyGILState_Ensure();
+    PyOS_AfterFork_Child();
+    PyGILState_Release(gil);
+    python_pid = getpid();
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    python_after_fork();
+    return py.post_config(pconf, s);
+}
+
+static void child_init(apr_pool_t *pchild, server_rec *s)
+{
+    python_after_fork();
+    py.child_init(pchild, s);
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    boot();
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_process_connection(process_connection, NULL, NULL, APR_HOOK_MIDDLE);
+
+    ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authz(check_authz, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_type_checker(type_checker, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+module AP_MODULE_DECLARE_DATA pyshim_module = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_config,
+    merge_dir_config,
+    create_srv_config,
+    merge_srv_config,
+    directives,
+    register_hooks
+};

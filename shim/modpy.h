@@ -1,0 +1,57 @@
+/*
+ * What the C shim and the Python runtime share: the phase numbers and the
+ * small per-directory, per-server and per-request records that the shim
+ * reads on the hot path.  Python writes them (through cffi, compiled against
+ * this header), C only reads them.
+ */
+#ifndef MODPY_H
+#define MODPY_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "util_filter.h"
+
+/* Request phases, in the order Apache runs them.  Bit (1 << phase) in a
+ * config's `phases` mask means "Python has a handler here". */
+enum {
+    MODPY_POST_READ_REQUEST = 0,
+    MODPY_TRANS,
+    MODPY_HEADER_PARSER,
+    MODPY_ACCESS,
+    MODPY_AUTHEN,
+    MODPY_AUTHZ,
+    MODPY_TYPE,
+    MODPY_FIXUP,
+    MODPY_HANDLER,
+    MODPY_LOG,
+    MODPY_CLEANUP,
+    MODPY_NPHASES
+};
+
+/* Per-directory record.  A leaf (one <Directory>, <Location>, .htaccess or
+ * the server's defaults) has `id` > 0 once a Python directive named it: the
+ * key of its parsed config in Python.  A merged record has id 0 and points at
+ * the two records it joins; Python resolves the chain to one config. */
+typedef struct modpy_dir_conf {
+    unsigned int phases;
+    int id;
+    const struct modpy_dir_conf *base;
+    const struct modpy_dir_conf *add;
+    const char *dir;
+} modpy_dir_conf;
+
+/* Per-server record: `id` keys the Python server config (PythonImport,
+ * filters, the connection handler); `connection` says a
+ * PythonConnectionHandler is set for this server. */
+typedef struct modpy_srv_conf {
+    int id;
+    int connection;
+} modpy_srv_conf;
+
+/* Per-request record, made by Python the first time it sees a request:
+ * extra phase bits added by req.add_handler(). */
+typedef struct modpy_req_conf {
+    unsigned int phases;
+} modpy_req_conf;
+
+#endif
