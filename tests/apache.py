@@ -1,0 +1,165 @@
+"""A real Apache for the tests: generated config in a temp dir, a free
+loopback port, started in the foreground, spoken to over HTTP with httpx.
+
+Nothing here stands in for Apache: if it cannot start, or modpy fails to
+load, `start()` raises with the error log attached.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import textwrap
+import time
+from typing import Optional
+
+import httpx
+
+from modpy.httpdconf import HttpdConf, find_apache
+
+START_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env() -> dict:
+    """Apache's environment: a plain PATH, nothing of the test runner's
+    Python (modpy must find its interpreter by itself)."""
+    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+
+
+class ApacheError(RuntimeError):
+    pass
+
+
+class Apache:
+    """One Apache server process tree, configured by `body`."""
+
+    def __init__(self, root: str, body: str = "", mpm: str = "event", **conf) -> None:
+        self.root = root
+        self.port = conf.pop("port", None) or free_port()
+        self.conf = HttpdConf(root=root, port=self.port, body="", mpm=mpm, **conf)
+        self.conf.body = self.expand(textwrap.dedent(body))
+        self.conf_path = self.conf.write()
+        self.proc: Optional[subprocess.Popen] = None
+        self.client = httpx.Client(base_url=self.url(""), timeout=30.0)
+
+    # paths and urls -------------------------------------------------
+    @property
+    def htdocs(self) -> str:
+        return self.conf.document_root or os.path.join(self.root, "htdocs")
+
+    def expand(self, text: str) -> str:
+        """Fill in {htdocs}, {root} and {port} in a config text."""
+        return (text.replace("{htdocs}", self.htdocs).replace("{root}", self.root)
+                .replace("{port}", str(self.port)))
+
+    def set_body(self, body: str) -> None:
+        """Replace the site's directives (before start, or before a restart)."""
+        self.conf.body = self.expand(textwrap.dedent(body))
+        self.conf.write()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def error_log(self) -> str:
+        try:
+            with open(os.path.join(self.root, "error.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def write(self, relpath: str, content: str) -> str:
+        """Write a file (a handler module, an .htaccess ...) under htdocs."""
+        path = os.path.join(self.htdocs, relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(content))
+        return path
+
+    # lifecycle -------------------------------------------------------
+    def configtest(self) -> subprocess.CompletedProcess:
+        """`apache2 -t` on the config: (returncode, output)."""
+        return subprocess.run([find_apache(), "-t", "-f", self.conf_path], env=clean_env(),
+                              capture_output=True, text=True)
+
+    def start(self, *defines: str) -> "Apache":
+        args = [find_apache(), "-f", self.conf_path, "-DFOREGROUND"]
+        args += [f"-D{d}" for d in defines]
+        self.proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read()
+                raise ApacheError(f"Apache exited with {self.proc.returncode}\n{out}\n{self.error_log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    pass
+                if "resuming normal operations" in self.error_log():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise ApacheError(f"Apache did not come up in {START_TIMEOUT}s\n{self.error_log()}")
+
+    def generation(self) -> int:
+        return self.error_log().count("resuming normal operations")
+
+    def signal(self, sig: int) -> None:
+        os.kill(self.proc.pid, sig)
+
+    def graceful(self, wait: bool = True) -> None:
+        """`apachectl -k graceful`: SIGUSR1 to the parent."""
+        self._restart(signal.SIGUSR1, wait)
+
+    def restart(self, wait: bool = True) -> None:
+        """`apachectl -k restart`: SIGHUP to the parent."""
+        self._restart(signal.SIGHUP, wait)
+
+    def _restart(self, sig: int, wait: bool) -> None:
+        before = self.generation()
+        self.signal(sig)
+        if not wait:
+            return
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.generation() <= before:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise ApacheError(f"Apache did not restart\n{self.error_log()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    # requests --------------------------------------------------------
+    def get(self, path: str, **kw) -> httpx.Response:
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, **kw) -> httpx.Response:
+        return self.client.post(path, **kw)
+
+    def request(self, method: str, path: str, **kw) -> httpx.Response:
+        return self.client.request(method, path, **kw)
+
+    def crashes(self) -> int:
+        """Children that died of a signal, as the error log tells."""
+        log = self.error_log()
+        return log.count("exit signal Segmentation") + log.count("exit signal Abort") + \
+            log.count("exit signal Bus")

@@ -1,0 +1,33 @@
+"""Fixtures: `apache` builds a real server from a config body and stops it
+after the test; every server is checked for crashed children."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.apache import Apache
+
+
+@pytest.fixture
+def apache_factory(tmp_path):
+    servers = []
+
+    def make(body: str = "", mpm: str = "event", **conf) -> Apache:
+        root = tmp_path / f"httpd{len(servers)}"
+        root.mkdir()
+        server = Apache(str(root), body, mpm=mpm, **conf)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+    for server in servers:
+        assert server.crashes() == 0, f"a child crashed:\n{server.error_log()}"
+
+
+@pytest.fixture
+def apache(apache_factory):
+    """A server whose body the test writes before calling .start()."""
+    return apache_factory
