@@ -202,6 +202,15 @@ void apr_table_unset(apr_table_t *t, const char *key);
 void apr_table_clear(apr_table_t *t);
 
 /* httpd */
+#define REQUEST_CHUNKED_ERROR ...
+#define REQUEST_CHUNKED_DECHUNK ...
+int ap_setup_client_block(request_rec *r, int read_policy);
+int ap_should_client_block(request_rec *r);
+long ap_get_client_block(request_rec *r, char *buffer, apr_size_t bufsiz);
+int ap_discard_request_body(request_rec *r);
+void ap_add_common_vars(request_rec *r);
+void ap_add_cgi_vars(request_rec *r);
+void ap_internal_redirect(const char *new_uri, request_rec *r);
 int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
 void ap_set_content_type(request_rec *r, const char *ct);
@@ -238,6 +247,7 @@ SOURCE = r"""
 #include "http_protocol.h"
 #include "http_request.h"
 #include "http_main.h"
+#include "util_script.h"
 #include "ap_mpm.h"
 #include "apr_strings.h"
 #include "apr_tables.h"

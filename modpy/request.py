@@ -122,6 +122,8 @@ class Request:
         self.phase: Optional[str] = None     # "PythonHandler" ... while one runs
         self.hlist = None                    # the handler entry running now
         self.interpreter: Optional[str] = None
+        self._body: Optional[bytearray] = None   # request body read ahead (readline)
+        self._body_more = False                  # more body to come from Apache
 
     # content_type goes through ap_set_content_type so filters see it
     @property
@@ -155,6 +157,96 @@ class Request:
     def flush(self) -> None:
         if lib.ap_rflush(self._r) < 0:
             raise OSError("flush failed: the client closed the connection")
+
+    # input -----------------------------------------------------------
+    _CHUNK = 65536
+
+    def _body_buffer(self) -> bytearray:
+        """Start reading the body the first time (Content-Length or chunked,
+        de-chunked by Apache); an error status from Apache is an OSError."""
+        if self._body is None:
+            status = lib.ap_setup_client_block(self._r, lib.REQUEST_CHUNKED_DECHUNK)
+            if status != C.OK:
+                raise OSError(f"cannot read the request body (HTTP status {status})")
+            self._body = bytearray()
+            self._body_more = bool(lib.ap_should_client_block(self._r))
+        return self._body
+
+    def _fill(self, want: int) -> bool:
+        """Read up to `want` more bytes into the buffer; False at the end."""
+        if not self._body_more:
+            return False
+        size = max(min(want, self._CHUNK), 1)
+        buf = ffi.new("char[]", size)
+        got = lib.ap_get_client_block(self._r, buf, size)
+        if got < 0:
+            self._body_more = False
+            raise OSError("reading the request body failed (client gone, or a body "
+                          "shorter than its Content-Length)")
+        if got == 0:
+            self._body_more = False
+            return False
+        self._body += ffi.buffer(buf, got)
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Read `size` bytes of the body (all of it by default)."""
+        body = self._body_buffer()
+        while (size < 0 or len(body) < size) and self._fill(self._CHUNK if size < 0 else size - len(body)):
+            pass
+        size = len(body) if size < 0 else min(size, len(body))
+        data = bytes(body[:size])
+        del body[:size]
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        """Read one line of the body, with its newline."""
+        body = self._body_buffer()
+        start = 0
+        while True:
+            end = body.find(b"\n", start)
+            if end >= 0:
+                end += 1
+                break
+            if 0 <= size <= len(body):
+                end = size
+                break
+            start = len(body)
+            if not self._fill(self._CHUNK):
+                end = len(body)
+                break
+        if 0 <= size < end:
+            end = size
+        data = bytes(body[:end])
+        del body[:end]
+        return data
+
+    def readlines(self, sizehint: int = -1) -> list[bytes]:
+        lines, total = [], 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if 0 <= sizehint <= total:
+                return lines
+
+    def discard_request_body(self) -> int:
+        return lib.ap_discard_request_body(self._r)
+
+    # CGI variables and redirects --------------------------------------
+    def add_common_vars(self) -> None:
+        """ap_add_common_vars: HTTP_*, SERVER_*, REMOTE_* ... into subprocess_env."""
+        lib.ap_add_common_vars(self._r)
+
+    def add_cgi_vars(self) -> None:
+        """ap_add_cgi_vars: GATEWAY_INTERFACE, SCRIPT_NAME, PATH_INFO ... too."""
+        lib.ap_add_cgi_vars(self._r)
+
+    def internal_redirect(self, new_uri: Union[str, bytes]) -> None:
+        """Serve `new_uri` instead, as a new request in this connection."""
+        lib.ap_internal_redirect(pstr(self._r.pool, new_uri, "uri"), self._r)
 
     # logging ---------------------------------------------------------
     def log_error(self, message, level: int = C.APLOG_ERR) -> None:
