@@ -139,14 +139,20 @@ class Apache:
             time.sleep(0.05)
 
     def stop(self) -> None:
+        """`apachectl -k graceful-stop` (SIGWINCH): children finish and run
+        their exit cleanups.  A plain SIGTERM right after start-up can make an
+        event-MPM child crash inside Apache itself (close_worker_sockets on
+        a connection that just closed), which the crash check would pin on
+        modpy.  SIGTERM, then SIGKILL, only if the server does not stop."""
         self.client.close()
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            for sig, timeout in ((signal.SIGWINCH, 15), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+                self.proc.send_signal(sig)
+                try:
+                    self.proc.wait(timeout=timeout)
+                    return
+                except subprocess.TimeoutExpired:
+                    continue
 
     # requests --------------------------------------------------------
     def get(self, path: str, **kw) -> httpx.Response:
