@@ -44,7 +44,7 @@ class BuildWithShim(build_ext):
             output_dir=self.build_temp,
             macros=macros,
             include_dirs=["shim", sysconfig.get_path("include")] + b.apache_include_dirs(),
-            extra_postargs=["-fPIC", "-Wall"],
+            extra_postargs=["-fPIC", "-Wall", "-Werror=implicit-function-declaration"],
         )
         self.compiler.link_shared_object(
             objects,

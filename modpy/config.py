@@ -123,7 +123,7 @@ class Registry:
     def release(self, number: int) -> None:
         """Forget a config whose pool is gone, and every merge it was in."""
         self._configs.pop(number, None)
-        for key in [k for k in self._merged if number in k]:
+        for key in [k for k in list(self._merged) if number in k]:   # list(): a snapshot
             self._merged.pop(key, None)
 
     def merged(self, leaves: tuple[int, ...]) -> DirConfig:

@@ -125,7 +125,14 @@ TABLE: dict[str, Action] = {
 }
 
 
-def apply(name: str, args: str, where: Where, dconf: DirConfig, sconf: ServerConfig) -> None:
+# Directives that write the server's config rather than the section's.  Only
+# these may make a server config: the others also stand in .htaccess files,
+# parsed at request time, where the server's config must not change.
+SERVER_LEVEL = frozenset({"PythonImport", "PythonInputFilter", "PythonOutputFilter",
+                          "PythonConnectionHandler", "PythonOptimize"})
+
+
+def apply(name: str, args: str, where: Where, dconf: DirConfig, sconf: Optional[ServerConfig]) -> None:
     """Carry out one directive, or raise DirectiveError naming the problem."""
     action = TABLE.get(name)
     if action is None:

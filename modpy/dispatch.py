@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import traceback
 from typing import Callable, Iterator, Optional, Union
 
 from . import cleanups, directives, importer, log
@@ -43,12 +44,21 @@ def directive(cmd, dconf, sconf, args) -> object:
             htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
         )
         dir_config = _leaf(dconf, cmd.pool, DirConfig, where)
-        server_config = _leaf(sconf, cmd.pool, ServerConfig, where)
+        server_config = (_leaf(sconf, cmd.pool, ServerConfig, where)
+                         if name in directives.SERVER_LEVEL else None)
         directives.apply(name, text(args) or "", where, dir_config, server_config)
     except DirectiveError as e:
         return pstr(cmd.pool, f"{name}: {e}")
+    except Exception as e:
+        # a bug of modpy's, not the admin's: still refuse the directive
+        # (never a silent ignore), with the traceback in the log
+        for line in f"{name} {text(args)!r} failed:\n{traceback.format_exc()}".splitlines():
+            log.log_error("modpy: " + line, C.APLOG_CRIT)
+        return pstr(cmd.pool, f"{name}: modpy failed to read it ({type(e).__name__}: {e}; "
+                              "traceback in the error log)")
     dconf.phases = dir_config.phases
-    sconf.connection = int(server_config.connection is not None)
+    if server_config is not None:
+        sconf.connection = int(server_config.connection is not None)
     return NULL
 
 

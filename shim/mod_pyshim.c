@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "modpy.h"
+#include "apr_strings.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
