@@ -38,6 +38,13 @@ def import_module(module_name: str, autoreload: Optional[bool] = None, log: bool
     return importer.load(spec, None, interpreter or "main_interpreter", autoreload is not False)
 
 
+def register_cleanup(callable, data=None) -> None:
+    """Call `callable(data)` (`callable()` without data) when the child
+    process serving this request shuts down."""
+    from .cleanups import register_child
+    register_child(callable, data)
+
+
 def server_root() -> str:
     return text(lib.ap_server_root)
 

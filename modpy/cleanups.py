@@ -7,8 +7,9 @@ registry, so C never holds a Python object.
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from typing import Any, Callable, Optional
 
+from . import runtime
 from ._ffi import ffi, lib
 
 _pending: dict[int, Callable[[], object]] = {}
@@ -28,3 +29,15 @@ def run(ticket: int) -> None:
     callback = _pending.pop(ticket, None)
     if callback is not None:
         callback()
+
+
+def register_child(callback: Callable[..., Any], data: Optional[Any] = None) -> int:
+    """Run `callback(data)` (or `callback()` without data) when this child
+    process shuts down: its pool is destroyed as the child exits, under
+    every MPM, on graceful and hard stops and restarts alike."""
+    if runtime.child_pool is None:
+        raise RuntimeError("register_cleanup() works in a child process (a handler or "
+                           "a PythonImport), not while Apache reads its configuration")
+    if not callable(callback):
+        raise TypeError(f"register_cleanup() needs a callable, not {type(callback).__name__}")
+    return register(runtime.child_pool, (lambda: callback()) if data is None else (lambda: callback(data)))

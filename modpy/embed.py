@@ -20,6 +20,7 @@ def _log_exception(exc_type, exc, tb) -> None:
 @ffi.def_extern(onerror=_log_exception)
 def modpy_boot(module_index):
     runtime.module_index = module_index
+    runtime.boots += 1      # >1: a config re-read or restart found Python alive
     log.install()
     return 1
 

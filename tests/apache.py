@@ -88,11 +88,15 @@ class Apache:
         return subprocess.run([find_apache(), "-t", "-f", self.conf_path], env=clean_env(),
                               capture_output=True, text=True)
 
-    def start(self, *defines: str) -> "Apache":
+    def start(self, *defines: str, env: Optional[dict] = None) -> "Apache":
+        """Start in the foreground; `env` replaces (some of) Apache's
+        environment, e.g. to prove modpy ignores PATH and PYTHON*."""
         args = [find_apache(), "-f", self.conf_path, "-DFOREGROUND"]
         args += [f"-D{d}" for d in defines]
-        self.proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        # a session of its own: prefork signals its whole process group on
+        # stop and restart, which would otherwise include pytest
+        self.proc = subprocess.Popen(args, env={**clean_env(), **(env or {})}, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self._wait_ready()
         return self
 

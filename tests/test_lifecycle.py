@@ -1,0 +1,216 @@
+"""The server's life with Python inside: the three MPMs, the double config
+read, graceful and hard restarts under load, child cleanups at shutdown,
+stderr and logging into the error log, and the build's own interpreter
+whatever Apache's environment says."""
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+MPMS = ("prefork", "worker", "event")
+
+PROBE = """
+    import json, logging, os, sys
+    from mod_python import apache
+    from modpy import dispatch, runtime
+
+    def handler(req):
+        if req.args == "log":
+            print("printed to stderr", os.getpid(), file=sys.stderr)
+            logging.getLogger("app").warning("a logging warning")
+            logging.error("a root logging error")
+        if req.args and req.args.startswith("cleanup="):
+            out = req.args[len("cleanup="):]
+            apache.register_cleanup(_cleanup, (out, os.getpid()))
+            apache.register_cleanup(_cleanup_no_data)
+        if req.args == "thread":
+            # threading after fork: needs the child's re-initialised state
+            import concurrent.futures, threading
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                got = list(pool.map(lambda n: n * n, range(5)))
+            req.write(json.dumps({"squares": got, "main": threading.main_thread().ident is not None}))
+            return apache.OK
+        if req.args == "boom":
+            raise RuntimeError("handler failed on purpose")
+        req.content_type = "application/json"
+        req.write(json.dumps({
+            "pid": os.getpid(), "boots": runtime.boots,
+            "configs": len(dispatch.registry._configs),
+            "executable": sys.executable, "prefix": sys.prefix, "path": sys.path,
+            "version": sys.version,
+        }))
+        return apache.OK
+
+    def _cleanup(data):
+        out, pid = data
+        with open(f"{out}/cleanup-{pid}", "a") as f:
+            f.write(f"cleanup ran in {os.getpid()} for {pid}\\n")
+
+    def _cleanup_no_data():
+        print("cleanup without data ran", file=sys.stderr)
+"""
+
+BODY = """
+    <Directory "{htdocs}">
+        SetHandler mod_python
+        PythonHandler probe
+        PythonFixupHandler stack::one stack::two
+        PythonOption where htdocs
+    </Directory>
+"""
+STACK = """
+    def one(req):
+        req.headers_out.add("X-Stack", "one"); return 0
+    def two(req):
+        req.headers_out.add("X-Stack", "two"); return 0
+"""
+
+
+def _server(apache_factory, mpm: str):
+    server = apache_factory(BODY, mpm=mpm)
+    server.write("probe.py", PROBE)
+    server.write("stack.py", STACK)
+    return server
+
+
+def _parent_fds(server) -> int:
+    return len(os.listdir(f"/proc/{server.proc.pid}/fd"))
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_representative_requests_under_each_mpm(apache_factory, mpm):
+    server = _server(apache_factory, mpm).start()
+    assert f"mpm_{mpm}:notice" in server.error_log()
+    r = server.get("/x")
+    assert r.status_code == 200
+    assert r.headers.get_list("x-stack") == ["one", "two"]
+    assert r.json()["boots"] == 2                  # both config reads, one interpreter
+    assert server.get("/x?thread").json() == {"squares": [0, 1, 4, 9, 16], "main": True}
+    r = server.get("/x?boom")
+    assert r.status_code == 500 and "on purpose" not in r.text
+    assert "RuntimeError: handler failed on purpose" in server.error_log()
+    server.get("/x?log")
+    deadline = time.monotonic() + 5
+    while "a root logging error" not in server.error_log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = server.error_log()
+    assert "printed to stderr" in log
+    line = next(l for l in log.splitlines() if "a logging warning" in l)
+    assert ":warn]" in line
+    line = next(l for l in log.splitlines() if "a root logging error" in l)
+    assert ":error]" in line
+
+
+def _hammer(server, stop: threading.Event, failures: list, counts: list) -> None:
+    """One client looping on fresh connections (a reused keep-alive
+    connection may be closed by a retiring child between two requests,
+    which a client must retry; a fresh one must always be served)."""
+    with httpx.Client(base_url=server.url(""), timeout=30, headers={"Connection": "close"}) as client:
+        while not stop.is_set():
+            try:
+                r = client.get("/x?load")
+                if r.status_code != 200 or r.headers.get_list("x-stack") != ["one", "two"]:
+                    failures.append(f"{r.status_code} {r.text[:200]}")
+                counts.append(1)
+            except httpx.HTTPError as e:
+                failures.append(repr(e))
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_ten_graceful_restarts_while_serving(apache_factory, mpm):
+    server = _server(apache_factory, mpm).start()
+    first = server.get("/x").json()
+    fds_before = _parent_fds(server)
+    stop, failures, counts = threading.Event(), [], []
+    clients = [threading.Thread(target=_hammer, args=(server, stop, failures, counts)) for _ in range(4)]
+    for t in clients:
+        t.start()
+    try:
+        for _ in range(10):
+            time.sleep(0.3)
+            server.graceful()
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in clients:
+            t.join()
+    assert failures == []
+    assert len(counts) > 40
+    # a new connection: an old child may still hold the earlier keep-alive one
+    after = httpx.get(server.url("/x"), headers={"Connection": "close"}).json()
+    assert after["boots"] == first["boots"] + 10         # Python lived through every restart
+    assert after["configs"] == first["configs"]           # no parsed configs left behind
+    assert after["executable"] == first["executable"]
+    assert _parent_fds(server) <= fds_before              # no descriptors leaked per restart
+    assert server.crashes() == 0
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_hard_restart_and_graceful_with_changed_config(apache_factory, mpm):
+    server = _server(apache_factory, mpm).start()
+    first = server.get("/x").json()
+    server.restart()                                      # apachectl -k restart (SIGHUP)
+    r = httpx.get(server.url("/x"))
+    assert r.status_code == 200 and r.json()["boots"] == first["boots"] + 1
+    # a new configuration takes effect on graceful restart
+    server.set_body(BODY.replace("stack::one stack::two", "stack::two"))
+    server.graceful()
+    deadline = time.monotonic() + 10
+    while server.get("/x").headers.get_list("x-stack") != ["two"]:
+        assert time.monotonic() < deadline, "the new config never took effect"
+        time.sleep(0.1)
+    # a broken config on restart: Apache keeps nothing half-done, modpy names the problem
+    server.set_body(BODY + "\nPythonDebug sideways\n")
+    assert "PythonDebug: must be On or Off" in server.configtest().stderr
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_child_cleanups_run_at_shutdown(apache_factory, mpm, tmp_path):
+    out = tmp_path / "cleanups"
+    out.mkdir()
+    os.chmod(out, 0o777)                   # children may run as another user
+    server = _server(apache_factory, mpm).start()
+    pid = server.get(f"/x?cleanup={out}").json()["pid"]
+    assert not os.listdir(out)             # not before the child ends
+    server.graceful()                      # the old generation's children exit
+    deadline = time.monotonic() + 15
+    while not os.path.exists(out / f"cleanup-{pid}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (out / f"cleanup-{pid}").read_text() == f"cleanup ran in {pid} for {pid}\n"
+    assert "cleanup without data ran" in server.error_log()
+
+
+def test_register_cleanup_outside_a_child_is_a_clear_error(apache_factory):
+    server = apache_factory("""
+        PythonPath "sys.path + [__import__('mod_python.apache').apache.register_cleanup(print)]"
+    """)
+    result = server.configtest()
+    assert result.returncode != 0
+    assert "PythonPath" in result.stderr
+    assert "register_cleanup() works in a child process" in result.stderr
+
+
+def test_the_build_interpreter_runs_whatever_the_environment_says(apache_factory, tmp_path):
+    server = _server(apache_factory, "event")
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "site.py").write_text("raise SystemExit('garbage site.py imported')\n")
+    (garbage / "os.py").write_text("raise SystemExit('garbage os.py imported')\n")
+    server.start(env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "PYTHONHOME": str(garbage),
+                      "PYTHONPATH": str(garbage), "PYTHONSTARTUP": str(garbage / "os.py"),
+                      "VIRTUAL_ENV": str(garbage), "PYTHONNOUSERSITE": ""})
+    info = server.get("/x").json()
+    venv = sys.prefix                      # the tests run from the venv modpy was built in
+    assert os.path.dirname(info["executable"]) == os.path.join(venv, "bin")
+    assert os.path.realpath(info["executable"]) == os.path.realpath(sys.executable)
+    assert info["prefix"] == venv
+    assert info["version"] == sys.version
+    site_packages = [p for p in info["path"] if p.endswith("site-packages")]
+    assert site_packages and all(p.startswith(venv) for p in site_packages)
+    assert not any(str(garbage) in p for p in info["path"])
