@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import traceback
+import types
 from typing import Callable, Iterator, Optional, Union
 
 from . import cleanups, directives, importer, log
@@ -214,23 +215,40 @@ def interpreter_name(req: Request, ph: Phase, entry: HandlerEntry, config: DirCo
 
 _path_lock = threading.Lock()
 _path_applied: Optional[str] = None   # the PythonPath expression sys.path was set from
+_path_values: dict[str, list[str]] = {}   # each expression's value, computed once
+_base_path: Optional[list[str]] = None    # sys.path before any PythonPath replaced it
 _dirs_added: set = set()
 
 
 def _set_path(config: DirConfig, entry: HandlerEntry) -> None:
-    """PythonPath, evaluated again only when it changes; else the section's
-    directory goes on sys.path once."""
+    """PythonPath: sys.path becomes the expression's value when the section
+    in effect changes; else the section's directory goes on sys.path once."""
     global _path_applied
-    if config.python_path is not None:
-        if config.python_path != _path_applied:
+    expr = config.python_path
+    if expr is not None:
+        if expr != _path_applied:
             with _path_lock:
-                sys.path[:] = eval(config.python_path, {"sys": sys, "os": os})
-                _path_applied = config.python_path
+                sys.path[:] = _path_value(expr)
+                _path_applied = expr
     elif entry.directory and entry.directory not in _dirs_added:
         with _path_lock:
             if entry.directory not in sys.path and os.path.isdir(entry.directory):
                 sys.path.insert(0, entry.directory)
             _dirs_added.add(entry.directory)
+
+
+def _path_value(expr: str) -> list[str]:
+    """An expression like `sys.path + ['/x']`, evaluated once against the
+    path from before any PythonPath: two sections taking turns then swap
+    between two fixed paths instead of growing sys.path on every switch."""
+    global _base_path
+    value = _path_values.get(expr)
+    if value is None:
+        if _base_path is None:
+            _base_path = list(sys.path)
+        view = types.SimpleNamespace(**{**vars(sys), "path": list(_base_path)})
+        value = _path_values[expr] = list(eval(expr, {"sys": view, "os": os}))
+    return value
 
 
 def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> int:

@@ -643,3 +643,33 @@ def test_a_phase_without_python_handlers_never_enters_python(apache_factory):
     uris = [uri for _, uri in report["calls"]]
     assert uris == ["/py"]                              # the probe sees Python's calls ...
     assert report["calls"][0][0] == 8                  # ... of the response phase only
+
+
+def test_sections_taking_turns_with_python_path_do_not_grow_sys_path(apache_factory):
+    server = apache_factory("""
+        StartServers 1
+        ServerLimit 1
+        <Directory "{htdocs}/a">
+            SetHandler mod_python
+            PythonHandler h
+            PythonPath "sys.path + ['{root}/a']"
+        </Directory>
+        <Directory "{htdocs}/b">
+            SetHandler mod_python
+            PythonHandler h
+            PythonPath "['{root}/b'] + sys.path"
+        </Directory>
+    """)
+    code = "import os, sys\ndef handler(req):\n    req.write(repr((os.getpid(), len(sys.path), sys.path[0], sys.path[-1])))\n    return 0\n"
+    server.write("a/h.py", code)
+    server.write("b/h.py", code)
+    server.start()
+    answers = {}
+    for _ in range(4):
+        for d in ("a", "b"):
+            answers.setdefault(d, set()).add(server.get(f"/{d}/x").text)
+    a, b = (eval(answers[d].pop()) for d in ("a", "b"))
+    assert len(answers["a"]) == len(answers["b"]) == 0      # the same answer every time
+    assert a[0] == b[0]                                      # from the one child
+    assert a[3] == f"{server.root}/a" and b[2] == f"{server.root}/b"
+    assert a[1] == b[1]                                      # base path plus one, each
