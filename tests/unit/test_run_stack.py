@@ -1,0 +1,99 @@
+"""modpy.phases in-process: the phase table and run_stack's return rules."""
+import pytest
+
+from modpy.constants import DECLINED, DONE, HTTP_FORBIDDEN, HTTP_NOT_FOUND, OK
+from modpy.phases import BY_DIRECTIVE, PHASES, Rule, run_stack
+
+
+def stack(*statuses):
+    """Callables returning `statuses`, and the list of those called."""
+    called = []
+
+    def make(i, status):
+        def call():
+            called.append(i)
+            return status
+        return call
+    return [make(i, s) for i, s in enumerate(statuses)], called
+
+
+@pytest.mark.parametrize("statuses,result,called", [
+    ((), DECLINED, []),
+    ((OK, DECLINED, OK), OK, [0, 1, 2]),
+    ((DECLINED, DECLINED), DECLINED, [0, 1]),
+    ((OK, HTTP_FORBIDDEN, OK), HTTP_FORBIDDEN, [0, 1]),
+    ((DECLINED, DONE, OK), DONE, [0, 1]),
+])
+def test_run_all(statuses, result, called):
+    calls, seen = stack(*statuses)
+    assert run_stack(Rule.RUN_ALL, calls) == result
+    assert seen == called
+
+
+@pytest.mark.parametrize("statuses,result,called", [
+    ((), DECLINED, []),
+    ((DECLINED, OK, HTTP_FORBIDDEN), OK, [0, 1]),
+    ((DECLINED, HTTP_NOT_FOUND, OK), HTTP_NOT_FOUND, [0, 1]),
+    ((DECLINED, DECLINED), DECLINED, [0, 1]),
+])
+def test_run_first(statuses, result, called):
+    calls, seen = stack(*statuses)
+    assert run_stack(Rule.RUN_FIRST, calls) == result
+    assert seen == called
+
+
+@pytest.mark.parametrize("statuses,result,called", [
+    ((OK, DECLINED), DECLINED, [0, 1]),        # the last status is the result
+    ((DECLINED, OK), OK, [0, 1]),
+    ((OK, HTTP_FORBIDDEN, OK), HTTP_FORBIDDEN, [0, 1]),
+    ((), DECLINED, []),
+])
+def test_content(statuses, result, called):
+    calls, seen = stack(*statuses)
+    assert run_stack(Rule.CONTENT, calls) == result
+    assert seen == called
+
+
+def test_ignore_runs_everything():
+    calls, seen = stack(HTTP_FORBIDDEN, DECLINED, OK)
+    assert run_stack(Rule.IGNORE, calls) == OK
+    assert seen == [0, 1, 2]
+
+
+def test_run_stack_takes_handlers_added_while_it_runs():
+    calls = []
+
+    def first():
+        calls.append(lambda: OK)
+        return OK
+    calls.append(first)
+
+    def generate():
+        i = 0
+        while i < len(calls):
+            yield calls[i]
+            i += 1
+    assert run_stack(Rule.CONTENT, generate()) == OK
+    assert len(calls) == 2
+
+
+def test_phase_table_matches_the_shim_and_the_manual():
+    assert [p.number for p in PHASES] == list(range(11))      # shim/modpy.h enum order
+    rules = {p.directive: p.rule for p in PHASES}
+    assert {d for d, r in rules.items() if r is Rule.RUN_FIRST} == {
+        "PythonTransHandler", "PythonAuthenHandler", "PythonAuthzHandler", "PythonTypeHandler"}
+    assert {d for d, r in rules.items() if r is Rule.RUN_ALL} == {
+        "PythonPostReadRequestHandler", "PythonHeaderParserHandler", "PythonAccessHandler",
+        "PythonFixupHandler", "PythonLogHandler"}
+    assert rules["PythonHandler"] is Rule.CONTENT
+    assert BY_DIRECTIVE["PythonHandler"].bit == 1 << 8
+    assert BY_DIRECTIVE["PythonAuthenHandler"].default_object == "authenhandler"
+
+
+def test_phase_numbers_match_modpy_h():
+    import os
+    import re
+    header = open(os.path.join(os.path.dirname(__file__), "..", "..", "shim", "modpy.h")).read()
+    names = re.findall(r"MODPY_([A-Z_]+)(?: = 0)?,", header.split("enum {")[1].split("};")[0])
+    assert names[:len(PHASES)] == ["POST_READ_REQUEST", "TRANS", "HEADER_PARSER", "ACCESS", "AUTHEN",
+                                   "AUTHZ", "TYPE", "FIXUP", "HANDLER", "LOG", "CLEANUP"]
