@@ -38,13 +38,14 @@ Action = Callable[[str, str, Where, DirConfig, ServerConfig], None]
 
 def _handlers(name: str, args: str, where: Where, dconf: DirConfig, sconf: ServerConfig) -> None:
     specs, exts = grammar.parse_handler_line(args)
-    if exts and name in ("PythonPostReadRequestHandler", "PythonTransHandler"):
-        raise DirectiveError("'| .ext' works only for phases after the trans phase")
     phase = BY_DIRECTIVE.get(name)
     if name == "PythonInitHandler":
         # the manual: at server level an alias of PostReadRequest, in a
         # directory one of HeaderParser
         phase = POST_READ_REQUEST if where.server_level else HEADER_PARSER
+    if exts and phase.number <= TRANS.number:
+        # no file name is known yet, so the restriction could never match
+        raise DirectiveError("'| .ext' works only for phases after the trans phase")
     entries = tuple(HandlerEntry(spec, name, exts, where.directory, where.origin) for spec in specs)
     dconf.add_handlers(phase.number, entries)
 

@@ -86,6 +86,12 @@ def server_config(s) -> Optional[ServerConfig]:
     return registry.get(record.id) if record != NULL and record.id else None
 
 
+def server_dir_config(s) -> DirConfig:
+    """What a server (or virtual host) says outside any section."""
+    from . import runtime
+    return resolve(ffi.cast("modpy_dir_conf **", s.lookup_defaults)[runtime.module_index])
+
+
 # ---------------------------------------------------------------- configs
 
 
@@ -191,7 +197,7 @@ def _target(req: Request, ph: Phase, entry: HandlerEntry, config: DirConfig):
     if entry.target is not None:
         return entry.target
     interpreter = req.interpreter = interpreter_name(req, ph, entry, config)
-    _set_path(config, entry)
+    set_path(config, entry.directory)
     module = importer.load(entry.spec, entry.directory, interpreter,
                            autoreload=config.autoreload is not False)
     return importer.resolve(module, entry.object_name, req, silent=entry.silent)
@@ -220,7 +226,7 @@ _base_path: Optional[list[str]] = None    # sys.path before any PythonPath repla
 _dirs_added: set = set()
 
 
-def _set_path(config: DirConfig, entry: HandlerEntry) -> None:
+def set_path(config: DirConfig, directory: Optional[str]) -> None:
     """PythonPath: sys.path becomes the expression's value when the section
     in effect changes; else the section's directory goes on sys.path once."""
     global _path_applied
@@ -230,11 +236,11 @@ def _set_path(config: DirConfig, entry: HandlerEntry) -> None:
             with _path_lock:
                 sys.path[:] = _path_value(expr)
                 _path_applied = expr
-    elif entry.directory and entry.directory not in _dirs_added:
+    elif directory and directory not in _dirs_added:
         with _path_lock:
-            if entry.directory not in sys.path and os.path.isdir(entry.directory):
-                sys.path.insert(0, entry.directory)
-            _dirs_added.add(entry.directory)
+            if directory not in sys.path and os.path.isdir(directory):
+                sys.path.insert(0, directory)
+            _dirs_added.add(directory)
 
 
 def _path_value(expr: str) -> list[str]:

@@ -46,5 +46,11 @@ class Server:
     def limit_req_line(self) -> int:
         return int(self._s.limit_req_line)
 
+    def register_cleanup(self, req, callable, data=None) -> None:
+        """mod_python's server.register_cleanup(req, callable[, data]): run at
+        the shutdown of the child process serving `req`."""
+        from .cleanups import register_child
+        register_child(callable, data)
+
     def __repr__(self) -> str:
         return f"<modpy.server {self.server_hostname}:{self.port}>"

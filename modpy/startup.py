@@ -4,17 +4,21 @@ from __future__ import annotations
 from . import importer, log
 from . import constants as C
 from ._ffi import NULL
-from .dispatch import server_config
+from .dispatch import server_config, server_dir_config, set_path
 
 
 def run_imports(s) -> None:
     """Import every PythonImport module (and call its ::function) in the
-    interpreter it names.  A failure is logged; the child still serves."""
+    interpreter it names, with the server's own PythonPath in effect (the
+    sections are not known yet).  A failure is logged; the child still
+    serves."""
     seen = set()
     while s != NULL:
         config = server_config(s)
         if config is not None and id(config) not in seen:
             seen.add(id(config))
+            if config.imports:
+                set_path(server_dir_config(s), None)
             for spec, interpreter, origin in config.imports:
                 _import_one(spec, interpreter, origin)
         s = s.next

@@ -18,7 +18,7 @@ MPMS = ("prefork", "worker", "event")
 PROBE = """
     import json, logging, os, sys
     from mod_python import apache
-    from modpy import dispatch, runtime
+    from modpy import cleanups, dispatch, runtime
 
     def handler(req):
         if req.args == "log":
@@ -28,7 +28,7 @@ PROBE = """
         if req.args and req.args.startswith("cleanup="):
             out = req.args[len("cleanup="):]
             apache.register_cleanup(_cleanup, (out, os.getpid()))
-            apache.register_cleanup(_cleanup_no_data)
+            req.server.register_cleanup(req, _cleanup_no_data)
         if req.args == "thread":
             # threading after fork: needs the child's re-initialised state
             import concurrent.futures, threading
@@ -44,6 +44,7 @@ PROBE = """
             "configs": len(dispatch.registry._configs),
             "executable": sys.executable, "prefix": sys.prefix, "path": sys.path,
             "version": sys.version,
+            "live_requests": len(dispatch._live), "pending_cleanups": len(cleanups._pending),
         }))
         return apache.OK
 
@@ -92,6 +93,11 @@ def test_representative_requests_under_each_mpm(apache_factory, mpm):
     assert r.headers.get_list("x-stack") == ["one", "two"]
     assert r.json()["boots"] == 2                  # both config reads, one interpreter
     assert server.get("/x?thread").json() == {"squares": [0, 1, 4, 9, 16], "main": True}
+    for _ in range(200):                     # per-request state goes with the request
+        server.get("/x")
+    r = server.get("/x").json()
+    assert r["live_requests"] == 1           # this one
+    assert r["pending_cleanups"] < 20        # this request's, plus configs'; not one per request
     r = server.get("/x?boom")
     assert r.status_code == 500 and "on purpose" not in r.text
     assert "RuntimeError: handler failed on purpose" in server.error_log()
@@ -214,3 +220,43 @@ def test_the_build_interpreter_runs_whatever_the_environment_says(apache_factory
     site_packages = [p for p in info["path"] if p.endswith("site-packages")]
     assert site_packages and all(p.startswith(venv) for p in site_packages)
     assert not any(str(garbage) in p for p in info["path"])
+
+
+def test_python_import_runs_once_in_each_child(apache_factory, tmp_path):
+    out = tmp_path / "imports"
+    out.mkdir()
+    os.chmod(out, 0o777)
+    server = apache_factory(f"""
+        PythonPath "sys.path + ['{{htdocs}}']"
+        PythonImport started::init main_interpreter
+        PythonImport broken main_interpreter
+        PythonOption out "{out}"
+        <Directory "{{htdocs}}">
+            SetHandler mod_python
+            PythonHandler reader
+        </Directory>
+    """, mpm="prefork")
+    server.write("started.py", f"""
+        import os
+        COUNT = []
+
+        def init():
+            COUNT.append(1)
+            with open(os.path.join({str(out)!r}, str(os.getpid())), "a") as f:
+                f.write("x")
+    """)
+    server.write("reader.py", """
+        import os
+        import started           # a plain import: the module PythonImport loaded
+
+        def handler(req):
+            req.write(f"{os.getpid()} {len(started.COUNT)}")
+            return 0
+    """)
+    server.write("broken.py", "raise ImportError('broken on purpose')\n")
+    server.start()
+    pid, count = server.get("/x").text.split()
+    assert count == "1"
+    assert (out / pid).read_text() == "x"
+    assert "PythonImport broken main_interpreter" in server.error_log()
+    assert "broken on purpose" in server.error_log()

@@ -174,16 +174,17 @@ def test_hostile_bytes_reach_a_handler_without_crashing(apache_factory):
             cookie = req.headers_in.get("Cookie")
             req.headers_out["X-Echo"] = value          # back to the client, same bytes
             req.content_type = "application/octet-stream"
-            req.write(req.args + "|" + value + "|" + cookie + "|" + repr(sorted(parsed)))
+            req.write(req.args + "|" + value + "|" + cookie + "|" + repr(sorted(parsed)) + "|" + req.uri)
             return apache.OK
     """)
-    raw = (b"GET /x?q=caf\xe9&r=%ff%fe&s=\xc3\x28 HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+    raw = (b"GET /x%E9\xff?q=caf\xe9&r=%ff%fe&s=\xc3\x28 HTTP/1.0\r\nHost: 127.0.0.1\r\n"
            b"X-Bad: caf\xe9\xff\r\nCookie: sid=\xe9\x80abc; other=\xc0\r\nConnection: close\r\n\r\n")
     response = _raw_request(server, raw)
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), response  # answered as 1.1, body not chunked for 1.0
     assert b"\r\nX-Echo: caf\xe9\xff" in head
-    args, value, cookie, parsed = body.split(b"|")
+    args, value, cookie, parsed, uri = body.split(b"|")
+    assert uri == b"/x\xe9\xff"
     assert args == b"q=caf\xe9&r=%ff%fe&s=\xc3\x28"
     assert value == b"caf\xe9\xff"
     assert cookie == b"sid=\xe9\x80abc; other=\xc0"
@@ -191,5 +192,5 @@ def test_hostile_bytes_reach_a_handler_without_crashing(apache_factory):
     # the same through a percent-encoded query string and a latin-1 header via httpx
     r = server.get("/x?q=%E9", headers={"X-Bad": b"\xe9t\xe9", "Cookie": "a=b"})
     assert r.status_code == 200
-    assert r.content == b"q=%E9|\xe9t\xe9|a=b|['q']"
+    assert r.content == b"q=%E9|\xe9t\xe9|a=b|['q']|/x"
     assert "Traceback" not in server.error_log()

@@ -57,9 +57,11 @@ def test_init_handler_depends_on_where_it_stands():
 
 
 def test_extensions_only_after_trans():
-    for name in ("PythonPostReadRequestHandler", "PythonTransHandler"):
+    for name in ("PythonPostReadRequestHandler", "PythonTransHandler", "PythonInitHandler"):
         with pytest.raises(DirectiveError, match="after the trans phase"):
             apply(name, "m | .py", SERVER)
+    d, _ = apply("PythonInitHandler", "m | .py", DIRECTORY)          # header-parser: fine
+    assert d.handlers[HEADER_PARSER.number][0].exts == (".py",)
 
 
 def test_handler_module_covers_the_phases_its_section_can_run():
