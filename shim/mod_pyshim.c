@@ -165,10 +165,15 @@ static void *merge_srv_config(apr_pool_t *p, void *basev, void *addv)
 /* ------------------------------------------------------------------ */
 /* Directives: every one is parsed in Python.                          */
 
+static void python_after_fork(void);
+
 static const char *directive(cmd_parms *cmd, void *dconf, const char *args)
 {
     if (boot_error)
         return boot_error;
+    /* `-k start` detaches (forks) between the two config reads: the new
+     * parent's first Python call may be the second read's first directive */
+    python_after_fork();
     return py.directive(cmd, dconf,
                         ap_get_module_config(cmd->server->module_config, &pyshim_module),
                         args);

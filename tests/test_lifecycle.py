@@ -260,3 +260,51 @@ def test_python_import_runs_once_in_each_child(apache_factory, tmp_path):
     assert (out / pid).read_text() == "x"
     assert "PythonImport broken main_interpreter" in server.error_log()
     assert "broken on purpose" in server.error_log()
+
+
+def _apachectl(server, action: str) -> None:
+    from modpy.httpdconf import find_apache
+    from tests.apache import clean_env
+    import subprocess
+    result = subprocess.run([find_apache(), "-f", server.conf_path, "-k", action], env=clean_env(),
+                            capture_output=True, text=True, start_new_session=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _wait_generation(server, count: int) -> None:
+    deadline = time.monotonic() + 20
+    while server.generation() < count:
+        assert time.monotonic() < deadline, server.error_log()
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_apachectl_start_graceful_restart_stop_as_a_daemon(apache_factory, mpm):
+    """As in production: `-k start` detaches (a fork between the two config
+    reads, Python already running), then -k graceful, -k restart, -k stop."""
+    server = _server(apache_factory, mpm)
+    _apachectl(server, "start")
+    try:
+        _wait_generation(server, 1)
+        fresh = lambda: httpx.get(server.url("/x?thread"), headers={"Connection": "close"})
+        assert fresh().json()["squares"] == [0, 1, 4, 9, 16]
+        boots = httpx.get(server.url("/x"), headers={"Connection": "close"}).json()["boots"]
+        assert boots == 2
+        _apachectl(server, "graceful")
+        _wait_generation(server, 2)
+        _apachectl(server, "restart")
+        _wait_generation(server, 3)
+        deadline = time.monotonic() + 10
+        while httpx.get(server.url("/x"), headers={"Connection": "close"}).json()["boots"] != boots + 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert fresh().json()["squares"] == [0, 1, 4, 9, 16]
+    finally:
+        pidfile = os.path.join(server.root, "httpd.pid")
+        pid = int(open(pidfile).read())
+        _apachectl(server, "stop")
+        deadline = time.monotonic() + 20
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}")
+    assert server.crashes() == 0
