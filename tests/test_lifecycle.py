@@ -152,6 +152,7 @@ def test_ten_graceful_restarts_while_serving(apache_factory, mpm):
     after = httpx.get(server.url("/x"), headers={"Connection": "close"}).json()
     assert after["boots"] == first["boots"] + 10         # Python lived through every restart
     assert after["configs"] == first["configs"]           # no parsed configs left behind
+    assert after["pending_cleanups"] == first["pending_cleanups"]   # nor their pool cleanups
     assert after["executable"] == first["executable"]
     assert _parent_fds(server) <= fds_before              # no descriptors leaked per restart
     assert server.crashes() == 0

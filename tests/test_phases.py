@@ -673,3 +673,38 @@ def test_sections_taking_turns_with_python_path_do_not_grow_sys_path(apache_fact
     assert a[0] == b[0]                                      # from the one child
     assert a[3] == f"{server.root}/a" and b[2] == f"{server.root}/b"
     assert a[1] == b[1]                                      # base path plus one, each
+
+
+def test_virtual_hosts_have_their_own_server_level_handlers(apache_factory):
+    server = apache_factory("""
+        PythonOption site main
+        <VirtualHost 127.0.0.1:{port}>
+            ServerName one.test
+            PythonPostReadRequestHandler {htdocs}/site.py
+            PythonOption site one
+            <Location "/">
+                SetHandler mod_python
+                PythonHandler {htdocs}/site.py
+            </Location>
+        </VirtualHost>
+        <VirtualHost 127.0.0.1:{port}>
+            ServerName two.test
+            PythonOption site two
+            <Location "/">
+                SetHandler mod_python
+                PythonHandler {htdocs}/site.py
+            </Location>
+        </VirtualHost>
+    """)
+    server.write("site.py", """
+        def postreadrequesthandler(req):
+            req.early = "post-read ran"
+            return 0
+
+        def handler(req):
+            req.write(req.get_options()["site"] + " " + getattr(req, "early", "no post-read"))
+            return 0
+    """)
+    server.start()
+    assert server.get("/", headers={"Host": "one.test"}).text == "one post-read ran"
+    assert server.get("/", headers={"Host": "two.test"}).text == "two no post-read"

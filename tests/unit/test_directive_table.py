@@ -32,6 +32,22 @@ def test_the_table_has_every_manual_directive():
     assert directives.SERVER_LEVEL <= MANUAL
 
 
+def test_the_shim_registers_every_manual_directive_with_apache():
+    import os
+    import re
+    source = open(os.path.join(os.path.dirname(__file__), "..", "..", "shim", "mod_pyshim.c")).read()
+    table = source[source.index("static const command_rec directives[]"):]
+    table = table[:table.index("{NULL}")]
+    registered = re.findall(r'(?:HANDLER_DIRECTIVE|DIRECTIVE|AP_INIT_RAW_ARGS)\("(Python\w+)"', table)
+    assert sorted(registered) == sorted(MANUAL)          # each once
+    server_only = {name for name in MANUAL
+                   if re.search(rf'"{name}",[^\n]*?(?:, |\b)RSRC_CONF[,)]', table)
+                   and not re.search(rf'"{name}",[^\n]*OR_ALL', table)}
+    assert server_only == {"PythonPostReadRequestHandler", "PythonTransHandler", "PythonImport",
+                           "PythonOptimize", "PythonInputFilter", "PythonOutputFilter",
+                           "PythonConnectionHandler"}
+
+
 def test_handler_directive_records_entries_with_origin_and_directory():
     d, _ = apply("PythonHandler", "a b::c | .py")
     entries = d.handlers[HANDLER.number]
