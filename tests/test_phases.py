@@ -708,3 +708,29 @@ def test_virtual_hosts_have_their_own_server_level_handlers(apache_factory):
     server.start()
     assert server.get("/", headers={"Host": "one.test"}).text == "one post-read ran"
     assert server.get("/", headers={"Host": "two.test"}).text == "two no post-read"
+
+
+def test_post_read_request_and_log_phases_stop_on_an_error_too(apache_factory):
+    server = apache_factory("""
+        PythonPostReadRequestHandler {htdocs}/r.py::ok {htdocs}/r.py::declined {htdocs}/r.py::gate {htdocs}/r.py::boom_if_gated
+        <Directory "{htdocs}">
+            PythonLogHandler r::ok r::declined r::forbid r::boom
+        </Directory>
+    """)
+    server.write("r.py", RESULTS + """
+    def gate(req):
+        return apache.HTTP_FORBIDDEN if req.uri == "/gated" else apache.OK
+    def boom_if_gated(req):
+        if req.uri == "/gated":
+            raise RuntimeError("this handler must not run")
+        return apache.OK
+    """)
+    server.write("file.txt", "static file\n")
+    server.start()
+    r = server.get("/gated", headers={"Connection": "close"})  # Apache drops the connection
+    assert r.status_code == 403                                 # after a post-read refusal
+    assert ran(r) == ["ok", "declined"]
+    r = server.get("/file.txt")
+    assert (r.status_code, r.text) == (200, "static file\n")
+    time.sleep(0.5)                              # the log phase runs after the response
+    assert "must not run" not in server.error_log()
