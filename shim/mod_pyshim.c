@@ -16,7 +16,9 @@
  *   MODPY_LIBPYTHON   absolute path of its shared libpython
  *   MODPY_FFI_NAME    file name of the cffi library beside this module
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <Python.h>
 #include <dlfcn.h>
 #include <string.h>
