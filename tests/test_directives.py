@@ -185,3 +185,29 @@ def test_htaccess_needs_an_allow_override_that_covers_it(apache_factory):
     server.write("a/h.py", "def handler(req):\n    req.write('ok')\n    return 0\n")
     server.start()
     assert server.get("/a/x").text == "ok"
+
+
+@pytest.mark.parametrize("mpm", ["event", "worker"])
+def test_htaccess_configs_under_concurrent_requests(apache_factory, mpm):
+    """.htaccess is parsed on every request, in many threads at once: each
+    request must see its own directory's config, and none may go missing."""
+    import concurrent.futures
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            AllowOverride All
+        </Directory>
+    """, mpm=mpm)
+    for name in ("a", "b", "c", "d"):
+        server.write(f"{name}/.htaccess", f"SetHandler mod_python\nPythonHandler h\nPythonOption dir {name}\n")
+        server.write(f"{name}/h.py", "def handler(req):\n    req.write(req.get_options()['dir'])\n    return 0\n")
+    server.start()
+
+    def hammer(name):
+        import httpx
+        with httpx.Client(base_url=server.url("")) as client:
+            return [client.get(f"/{name}/x").text for _ in range(100)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(hammer, "abcdabcd"))
+    for name, texts in zip("abcdabcd", results):
+        assert texts == [name] * 100
+    assert "Traceback" not in server.error_log()

@@ -734,3 +734,25 @@ def test_post_read_request_and_log_phases_stop_on_an_error_too(apache_factory):
     assert (r.status_code, r.text) == (200, "static file\n")
     time.sleep(0.5)                              # the log phase runs after the response
     assert "must not run" not in server.error_log()
+
+
+def test_python_handler_module_runs_the_phases_its_module_defines(apache_factory):
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandlerModule whole
+        </Directory>
+    """)
+    server.write("whole.py", """
+        def fixuphandler(req):
+            req.headers_out["X-Fixup"] = "ran"
+            return 0
+
+        def handler(req):
+            req.write("content " + req.phase)
+            return 0
+    """)
+    server.start()
+    r = server.get("/x")
+    assert (r.status_code, r.text, r.headers["x-fixup"]) == (200, "content PythonHandler", "ran")
+    assert "has no" not in server.error_log()
