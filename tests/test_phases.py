@@ -259,7 +259,7 @@ def test_trans_handler_ok_ends_translation(apache_factory):
         def transhandler(req):
             if not req.uri.startswith("/mapped/"):
                 return apache.DECLINED
-            req.filename = req.get_options().get("x") or (apache.server_root() + "/elsewhere/" + req.uri[8:])
+            req.filename = apache.server_root() + "/elsewhere/" + req.uri[len("/mapped/"):]
             return apache.OK
     """)
     os.makedirs(os.path.join(server.root, "elsewhere"))
@@ -596,6 +596,26 @@ def test_missing_module_and_object_are_500_with_a_reason(apache_factory):
     log = server.error_log()
     assert "No module named 'no_such_module_here'" in log
     assert "has no 'missing'" in log
+
+
+def test_a_handler_module_that_does_not_compile(apache_factory):
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler broken
+        </Directory>
+        <Directory "{htdocs}/debug">
+            PythonDebug On
+        </Directory>
+    """)
+    server.write("broken.py", "def handler(req)\n    return 0\n")
+    server.write("debug/broken.py", "def handler(req)\n    return 0\n")
+    server.start()
+    r = server.get("/x")
+    assert r.status_code == 500 and "SyntaxError" not in r.text
+    assert "SyntaxError" in server.error_log() and "broken.py" in server.error_log()
+    r = server.get("/debug/x")
+    assert r.status_code == 500 and "SyntaxError" in r.text
 
 
 # ---------------------------------------------------------------- the C fast path
