@@ -80,7 +80,7 @@ def _python_path(name, args, where, dconf, sconf):
     expr = grammar.parse_python_path(args)
     try:
         value = eval(expr, {"sys": sys, "os": os})  # the admin's own config, as mod_python does
-    except Exception as e:
+    except BaseException as e:   # SystemExit too: the directive fails, Apache does not
         raise DirectiveError(f"'{expr}' cannot be evaluated: {type(e).__name__}: {e}") from None
     grammar.check_python_path(value, expr)
     dconf.python_path = expr

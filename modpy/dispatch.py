@@ -50,7 +50,7 @@ def directive(cmd, dconf, sconf, args) -> object:
         directives.apply(name, text(args) or "", where, dir_config, server_config)
     except DirectiveError as e:
         return pstr(cmd.pool, f"{name}: {e}")
-    except Exception as e:
+    except BaseException as e:
         # a bug of modpy's, not the admin's: still refuse the directive
         # (never a silent ignore), with the traceback in the log
         for line in f"{name} {text(args)!r} failed:\n{traceback.format_exc()}".splitlines():
@@ -184,7 +184,7 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         result, status = server_return_value(e)
         if status is not None:
             req.status = status
-    except Exception as e:
+    except BaseException as e:     # sys.exit() in a handler ends the request, not the child
         return report(req, ph, entry, e)
     if type(result) is not int:
         return report(req, ph, entry, TypeError(

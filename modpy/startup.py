@@ -29,6 +29,6 @@ def _import_one(spec, interpreter, origin) -> None:
         module = importer.load(spec, None, interpreter)
         if spec.object:
             importer.resolve(module, spec.object, None)()
-    except Exception as e:
+    except BaseException as e:   # SystemExit in an import must not stop the child's start
         log.log_error(f"modpy: PythonImport {spec} {interpreter} ({origin}) failed: "
                       f"{type(e).__name__}: {e}", C.APLOG_ERR)

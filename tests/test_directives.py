@@ -90,6 +90,7 @@ ERRORS = [
     ("PythonPath", "PythonPath \"no_such_name + []\"", "cannot be evaluated: NameError"),
     ("PythonPath", "PythonPath \"'/just/a/string'\"", "must give a list of directory names, not str"),
     ("PythonPath", "PythonPath \"[1, 2]\"", "must give a list of directory names"),
+    ("PythonPath", "PythonPath \"exit(3)\"", "cannot be evaluated: SystemExit: 3"),
     ("PythonImport", "PythonImport os", "takes a module and an interpreter name"),
     ("PythonImport", "PythonImport 1os main", "'1os' is not a module name"),
     ("PythonInputFilter", "PythonInputFilter filters::inp", "takes a handler and a filter name"),

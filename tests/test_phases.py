@@ -551,7 +551,11 @@ def test_exception_gives_500_and_a_logged_traceback(apache_factory):
         </Directory>
     """)
     code = """
+        import sys
+
         def handler(req):
+            if req.args == "exit":
+                sys.exit("handler called sys.exit")
             raise ValueError("secret detail 42")
         def fix(req):
             raise KeyError("fixup broke")
@@ -572,6 +576,11 @@ def test_exception_gives_500_and_a_logged_traceback(apache_factory):
     r = server.get("/debug/x")
     assert r.status_code == 500
     assert "Traceback (most recent call last)" in r.text and "secret detail 42" in r.text
+
+    r = server.get("/x?exit")
+    assert r.status_code == 500
+    assert "PythonHandler bad" in server.error_log() and "SystemExit: handler called sys.exit" in server.error_log()
+    assert server.get("/x?again").status_code == 500          # the child is still serving
 
     r = server.get("/fixup/x")
     assert r.status_code == 500 and "fixup broke" not in r.text

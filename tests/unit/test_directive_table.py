@@ -112,6 +112,7 @@ def test_server_level_directives_fill_the_server_config():
     ('"no_such_name"', "cannot be evaluated: NameError"),
     ("\"'/a/string'\"", "must give a list"),
     ('"1/0"', "ZeroDivisionError"),
+    ('"exit(3)"', "SystemExit: 3"),
 ])
 def test_python_path_is_evaluated_at_config_time(args, message):
     with pytest.raises(DirectiveError, match=message):
