@@ -265,6 +265,10 @@ typedef struct modpy_req_conf { unsigned int phases; } modpy_req_conf;
 
 #define APR_SUCCESS ...
 #define APR_EOF ...
+#define APR_EGENERAL ...
+#define APR_INCOMPLETE ...
+#define MODULE_MAGIC_NUMBER_MAJOR ...
+#define MODULE_MAGIC_NUMBER_MINOR ...
 #define APR_FOPEN_READ ...
 #define APR_FOPEN_BINARY ...
 #define APR_FOPEN_SENDFILE_ENABLED ...
@@ -302,6 +306,7 @@ void modpy_bucket_destroy(apr_bucket *b);
 void modpy_bb_eos(apr_bucket_brigade *bb);
 void modpy_bb_flush(apr_bucket_brigade *bb);
 void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from);
+void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len);
 void modpy_register_filter(const char *name, int input);
 int modpy_conn_aborted(conn_rec *c);
 void modpy_conn_set_aborted(conn_rec *c);
@@ -412,6 +417,7 @@ SOURCE = r"""
 #include "apr_optional.h"
 #include "apr_uri.h"
 #include "apr_file_io.h"
+#include "ap_mmn.h"
 
 /* APR's bucket API is macros; these give cffi functions to call. */
 static int modpy_bb_empty(apr_bucket_brigade *bb) { return APR_BRIGADE_EMPTY(bb); }
@@ -465,6 +471,10 @@ static void modpy_bb_flush(apr_bucket_brigade *bb)
 static void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from)
 {
     APR_BRIGADE_CONCAT(to, from);
+}
+static void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len)
+{
+    APR_BRIGADE_INSERT_HEAD(bb, apr_bucket_heap_create(data, len, NULL, bb->bucket_alloc));
 }
 static int modpy_conn_aborted(conn_rec *c) { return c->aborted; }
 static void modpy_conn_set_aborted(conn_rec *c) { c->aborted = 1; }

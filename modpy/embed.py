@@ -51,16 +51,16 @@ def modpy_child_init(pchild, s):
     run_imports(s)
 
 
-@ffi.def_extern(error=-1, onerror=_log_exception)
+@ffi.def_extern(error=lib.APR_EGENERAL, onerror=_log_exception)
 def modpy_filter(f, bb, mode, block, readbytes):
-    log.log_error("modpy: Python filters are not implemented yet")
-    return -1
+    from .filter import run
+    return run(f, bb, mode, block, readbytes)
 
 
-@ffi.def_extern(error=C.DECLINED, onerror=_log_exception)
+@ffi.def_extern(error=C.DONE, onerror=_log_exception)
 def modpy_connection(c, sconf):
-    log.log_error("modpy: PythonConnectionHandler is not implemented yet")
-    return C.DECLINED
+    from .connection import handle
+    return handle(c)
 
 
 @ffi.def_extern(onerror=_log_exception)

@@ -94,8 +94,18 @@ def module_file(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
     return None
 
 
+_current = threading.local()
+
+
+def current_interpreter() -> str:
+    """The interpreter name the calling thread works for: the one of the
+    handler (or PythonImport) it last loaded a module for."""
+    return getattr(_current, "name", "main_interpreter")
+
+
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
          autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
+    _current.name = interpreter
     path = module_file(spec, directory)
     if path is not None:
         return namespace(interpreter).load_file(path, autoreload, optimize)
