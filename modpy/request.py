@@ -495,7 +495,8 @@ class _Gone:
         raise RuntimeError("this request is over: Apache has freed it (a req kept past "
                            "its request cannot be used)")
 
-    __setattr__ = __getattr__
+    def __setattr__(self, name, value):
+        self.__getattr__(name)
 
 
 _GONE = _Gone()
