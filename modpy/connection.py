@@ -167,6 +167,9 @@ def handle(c) -> int:
     conn = Connection(c)
     interpreter = text(c.base_server.server_hostname) or "main_interpreter"
     try:
+        from .dispatch import _set_path
+        from .server import Server
+        _set_path(Server(c.base_server)._dir_config(), entry)   # the server's PythonPath
         module = importer.load(entry.spec, entry.directory, interpreter)
         result = importer.resolve(module, entry.spec.object or "connectionhandler", conn)(conn)
     except Exception as e:
