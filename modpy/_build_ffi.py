@@ -451,8 +451,10 @@ static int modpy_bb_next(apr_bucket_brigade *bb, const char **data, apr_size_t *
             apr_bucket_delete(b);
             continue;
         }
-        if (*len > max)
+        if (*len > max) {
             apr_bucket_split(b, max);
+            *len = max;
+        }
         APR_BUCKET_REMOVE(b);
         *taken = b;
         return 1;

@@ -264,12 +264,19 @@ def _main_server():
 
 
 def _load(state: _State, req):
+    """Import the filter's handler under the request's Python settings
+    (PythonPath, PythonInterpreter), also when no Python handler ran."""
+    from .dispatch import _set_path, resolve
+    from . import runtime
     entry = state.entry
     interpreter = "main_interpreter"
     if req is not None:
         config = req._config
-        interpreter = (config.interpreter if config is not None and config.interpreter
-                       else text(req._r.server.server_hostname) or interpreter)
+        if config is None:
+            r = req._r
+            config = resolve(ffi.cast("modpy_dir_conf **", r.per_dir_config)[runtime.module_index])
+        _set_path(config, entry)
+        interpreter = config.interpreter or text(req._r.server.server_hostname) or interpreter
         req.interpreter = req.interpreter or interpreter
     module = importer.load(entry.spec, entry.directory, interpreter)
     state.target = importer.resolve(module, entry.object_name, req)
