@@ -26,7 +26,7 @@ class Server:
     port = property(lambda self: int(self._s.port))
     error_fname = property(lambda self: text(self._s.error_fname))
     loglevel = property(lambda self: int(self._s.log.level))
-    is_virtual = property(lambda self: bool(self._s.is_virtual))
+    is_virtual = property(lambda self: self._s.is_virtual != b"\0")   # a C char
     timeout = property(lambda self: self._s.timeout / _USEC)
     keep_alive_timeout = property(lambda self: self._s.keep_alive_timeout / _USEC)
     keep_alive_max = property(lambda self: int(self._s.keep_alive_max))
