@@ -266,7 +266,7 @@ def _main_server():
 def _load(state: _State, req):
     """Import the filter's handler under the request's Python settings
     (PythonPath, PythonInterpreter), also when no Python handler ran."""
-    from .dispatch import _set_path, resolve
+    from .dispatch import EMPTY, _set_path, resolve
     from . import runtime
     entry = state.entry
     interpreter = "main_interpreter"
@@ -274,7 +274,8 @@ def _load(state: _State, req):
         config = req._config
         if config is None:
             r = req._r
-            config = resolve(ffi.cast("modpy_dir_conf **", r.per_dir_config)[runtime.module_index])
+            record = ffi.cast("modpy_dir_conf **", r.per_dir_config)[runtime.module_index]
+            config = resolve(record) if record != NULL and (record.id or record.base != NULL) else EMPTY
         _set_path(config, entry)
         interpreter = config.interpreter or text(req._r.server.server_hostname) or interpreter
         req.interpreter = req.interpreter or interpreter

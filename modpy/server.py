@@ -44,8 +44,10 @@ class Server:
     # methods
     def _dir_config(self):
         """The server-level (outside any section) Python config."""
-        from .dispatch import resolve
+        from .dispatch import EMPTY, resolve
         record = ffi.cast("modpy_dir_conf **", self._s.lookup_defaults)[runtime.module_index]
+        if record == NULL or (not record.id and record.base == NULL):
+            return EMPTY                  # no Python directive at server level
         return resolve(record)
 
     def get_config(self):
