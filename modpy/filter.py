@@ -25,7 +25,7 @@ CHUNK = 65536
 class _State:
     """What one filter instance (an ap_filter_t) keeps between brigades."""
 
-    __slots__ = ("entry", "target", "disabled", "closed", "eos", "out", "pending")
+    __slots__ = ("entry", "target", "disabled", "closed", "eos", "out", "pending", "held")
 
     def __init__(self, entry: HandlerEntry) -> None:
         self.entry = entry
@@ -33,6 +33,7 @@ class _State:
         self.disabled = self.closed = self.eos = False
         self.out = None          # output filters: our brigade for the next filter
         self.pending = 0         # bytes in `out` not yet passed on
+        self.held = None         # input filters: what was read from below, not yet taken
 
 
 class Filter:
@@ -45,7 +46,7 @@ class Filter:
         self.req = req
         self.name = text(lib.modpy_filter_name(f))
         self.softspace = 0
-        self._in = bb if not self.is_input else None   # where read() takes from
+        self._in = bb if not self.is_input else state.held   # where read() takes from
         self._progress = False       # did this call consume or produce anything
 
     @property
@@ -60,7 +61,7 @@ class Filter:
             return self._in
         if self._in is None:
             c = self._f.c
-            self._in = lib.apr_brigade_create(c.pool, c.bucket_alloc)
+            self._in = self._state.held = lib.apr_brigade_create(c.pool, c.bucket_alloc)
         if lib.modpy_bb_empty(self._in) and not self._state.eos:
             status = lib.ap_get_brigade(self._f.next, self._in, self._mode, self._block,
                                         self._readbytes)
@@ -73,7 +74,7 @@ class Filter:
     def _read(self, length: int, line: bool) -> Optional[bytes]:
         if self._state.eos and (self._in is None or lib.modpy_bb_empty(self._in)):
             return None
-        limit = CHUNK if length < 0 else length
+        limit = length if length >= 0 else (self._readbytes or CHUNK) if self.is_input else CHUNK
         parts, got = [], 0
         while got < limit:
             data, mark = brigade.take_until(self._source(), limit - got, stop_at_newline=line)
@@ -187,7 +188,8 @@ def run(f, bb, mode: int, block: int, readbytes: int) -> int:
     if state.disabled or (state.closed and mode < 0):
         return _through(f, bb, mode, block, readbytes)
     if state.closed:
-        return lib.APR_EOF                # an input stream the handler ended
+        lib.modpy_bb_eos(bb)              # an input stream the handler ended stays ended
+        return lib.APR_SUCCESS
     req = _request(f)
     flt = Filter(f, bb, mode, block, readbytes, state, req)
     try:
