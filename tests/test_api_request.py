@@ -221,3 +221,32 @@ def test_cleanups_and_use_after_the_request(apache_factory):
     assert "cleanup ran with 'data1'" in log
     assert "cleanup failure x" in log
     assert server.get("/probe.py").status_code == 200
+
+
+def test_sub_requests_see_their_main(apache_factory):
+    from modpy.httpdconf import DEFAULT_MODULES
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            Options +Includes
+            AddOutputFilter INCLUDES .shtml
+        </Directory>
+        <Location /sub>
+            SetHandler mod_python
+            PythonPath "sys.path + ['{htdocs}']"
+            PythonHandler probe
+        </Location>
+    """, modules=DEFAULT_MODULES + ("include",))
+    server.write("probe.py", """
+        from mod_python import apache
+
+        def handler(req):
+            main = req.main
+            req.write(repr((req.uri, main.uri if main else None, main.main if main else "-",
+                            main.notes.get("seen") if main else None)))
+            return apache.OK
+    """)
+    server.write("page.shtml", '[<!--#include virtual="/sub/one" -->]')
+    server.start()
+    r = server.get("/page.shtml")
+    assert r.text == "[" + repr(("/sub/one", "/page.shtml", None, None)) + "]", server.error_log()
+    assert server.get("/sub/direct").text == repr(("/sub/direct", None, "-", None))
