@@ -9,6 +9,7 @@ FILTERS = """
     PythonOutputFilter filters::counting COUNTING
     PythonOutputFilter filters::broken BROKEN
     PythonInputFilter filters::swapcase_in SWAPIN
+    PythonOutputFilter filters::passer PASSER
 """
 
 CODE = """
@@ -35,6 +36,17 @@ CODE = """
             filter.write(repr((filter.name, filter.is_input, filter.closed)))
             filter.close()
 
+    def passer(filter):
+        # the first brigade gets a prefix, then the filter steps aside
+        if filter.req.notes.get("passer"):
+            filter.pass_on()
+            return
+        filter.req.notes["passer"] = "1"
+        filter.write(b"[prefix]")
+        filter.flush()
+        filter.disable()
+        filter.pass_on()
+
     def broken(filter):
         raise RuntimeError("broken filter")
 
@@ -51,6 +63,16 @@ CODE = """
             req.add_output_filter("DYNAMIC")
         elif req.args == "add":
             req.add_output_filter("UPPER")
+        elif req.args == "regin":
+            req.register_input_filter("DYNIN", "filters::swapcase_in")
+            req.add_input_filter("DYNIN")
+        elif req.args == "pass":
+            req.add_output_filter("PASSER")
+        elif req.args == "unknown":
+            try:
+                req.add_output_filter("NO_SUCH_FILTER")
+            except ValueError as e:
+                req.write(str(e) + "\\n")
         req.content_type = "text/plain"
         body = req.read()
         req.write(b"body=" + body + b"\\nline two\\n")
@@ -88,6 +110,9 @@ def test_output_filters_by_name(apache_factory):
     assert server.get("/plain?add").text == "BODY=\nLINE TWO\n"
     assert server.get("/plain?register").text == "BODY=\nLINE TWO\n"
     assert server.get("/plain").text == "body=\nline two\n"
+    assert server.post("/plain?regin", content=b"MiXeD").text == "body=mIxEd\nline two\n"
+    assert server.get("/plain?pass").text == "[prefix]body=\nline two\n"
+    assert server.get("/plain?unknown").text.startswith("no filter named 'NO_SUCH_FILTER'")
 
 
 def test_input_filter_and_chunked_upload(apache_factory):
