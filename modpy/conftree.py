@@ -9,17 +9,17 @@ from __future__ import annotations
 import fnmatch
 from typing import Optional
 
-from ._ffi import NULL, lib, text
-
 _SECTIONS = {"<directory": "filename", "<location": "uri", "<files": "basename"}
 
 
 def config_tree() -> list:
     """[(directive, args), ...] with sections as (directive, args, [children])."""
+    from ._ffi import lib
     return _walk(lib.ap_conftree)
 
 
 def _walk(node) -> list:
+    from ._ffi import NULL, text
     out = []
     while node != NULL:
         if node.first_child != NULL:
@@ -30,12 +30,13 @@ def _walk(node) -> list:
     return out
 
 
-def requires_for(uri: Optional[str], filename: Optional[str]) -> tuple:
+def requires_for(uri: Optional[str], filename: Optional[str], tree: Optional[list] = None) -> tuple:
     """The arguments of every `Require` in the server's top level and in
     the <Directory>, <Location> and <Files> sections (plain or wildcard
-    paths) that match the request, outermost first."""
+    paths) that match the request, outermost first.  Regex sections (~)
+    and .htaccess files are not read."""
     found: list[str] = []
-    _collect(config_tree(), {"uri": uri or "", "filename": filename or "",
+    _collect(config_tree() if tree is None else tree, {"uri": uri or "", "filename": filename or "",
                              "basename": (filename or "").rsplit("/", 1)[-1]}, found)
     return tuple(found)
 

@@ -82,3 +82,29 @@ def test_apache_module(apache_factory):
     assert "to the error log" in log and "to the main log" in log
     assert eval(server.get("/probe.py?finfo").text) == (5, True, os.path.join(server.htdocs, "other.txt"))
     assert server.get("/raise").status_code == 403
+
+
+def test_process_cleanups_run_at_child_exit(apache_factory):
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler c
+        </Directory>
+    """, mpm="prefork")
+    server.write("c.py", """
+        from mod_python import apache
+
+        def bye(data):
+            apache.log_error("child cleanup " + data, apache.APLOG_NOTICE)
+
+        def handler(req):
+            apache.register_cleanup(bye, "from apache")
+            req.server.register_cleanup(req, bye, "from server")
+            req.write("registered")
+            return apache.OK
+    """)
+    server.start()
+    assert server.get("/c").text == "registered"
+    server.stop()
+    log = server.error_log()
+    assert "child cleanup from apache" in log and "child cleanup from server" in log
