@@ -9,7 +9,8 @@ import os
 import urllib.parse
 from typing import Any, Callable, Optional
 
-from . import cleanups, importer, log, records, runtime
+from . import cleanups, importer, records, runtime
+from . import log as _log   # `log` is also import_module's argument
 from .constants import *  # noqa: F401,F403  (OK, DECLINED, HTTP_*, APLOG_* ...)
 from .constants import APLOG_ERR, APR_FINFO_NORM
 from ._ffi import NULL, ffi, lib, text, to_bytes
@@ -25,7 +26,7 @@ make_table = Table
 
 def log_error(message, level: int = APLOG_ERR, server=None) -> None:
     """Write to the error log of `server` (a req.server), or the main one."""
-    log.log_error(message, level, server._s if server is not None else None)
+    _log.log_error(message, level, server._s if server is not None else None)
 
 
 def import_module(module_name: str, autoreload: Optional[bool] = None, log: bool = False,
@@ -48,9 +49,6 @@ def import_module(module_name: str, autoreload: Optional[bool] = None, log: bool
     return module
 
 
-_log = log
-
-
 def stat(fname: str, wanted: int = APR_FINFO_NORM) -> "StatResult":
     """apr_stat(): a finfo tuple, assignable to req.finfo (filetype
     APR_NOFILE when there is no such file)."""
@@ -65,7 +63,8 @@ def stat(fname: str, wanted: int = APR_FINFO_NORM) -> "StatResult":
         raw.fname = raw.name = NULL      # they pointed into the pool going now
         lib.apr_pool_destroy(pool[0])
     if status not in (0, lib.APR_INCOMPLETE) and raw.filetype:
-        raise OSError(status if status < 20000 else 0, f"stat {fname!r} failed")
+        from .brigade import os_error
+        raise os_error(status, f"stat {fname!r} failed")
     result = StatResult(info)
     result._raw = raw
     return result

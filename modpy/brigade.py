@@ -18,8 +18,15 @@ class BrigadeError(OSError):
 
 
 def apr_error(status: int) -> str:
+    """APR's text for a status."""
     buf = ffi.new("char[]", 256)
     return text(lib.apr_strerror(status, buf, 256))
+
+
+def os_error(status: int, what: str) -> OSError:
+    """An APR status as OSError; statuses below APR_OS_START_ERROR (20000)
+    are errno values and keep their number."""
+    return OSError(status if status < 20000 else 0, f"{what}: {apr_error(status)}")
 
 
 def take(bb, limit: int) -> tuple[int, bytes]:

@@ -8,7 +8,7 @@ from typing import Optional, Union
 from . import brigade, log, records
 from . import constants as C
 from . import table as tables
-from ._ffi import NULL, lib, text, to_bytes
+from ._ffi import lib, text, to_bytes
 
 _LINE = 8192     # Apache's HUGE_STRING_LEN: what one GETLINE read asks for
 

@@ -14,7 +14,6 @@ import threading
 from typing import Optional, Union
 
 from . import brigade, cleanups, importer, log
-from . import constants as C
 from ._ffi import NULL, address, ffi, lib, text, to_bytes
 from .config import HandlerEntry
 from .grammar import DirectiveError, parse_handler

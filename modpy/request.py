@@ -16,7 +16,8 @@ from typing import Any, Callable, Optional, Union
 from . import cleanups, log, records, runtime
 from . import constants as C
 from . import table as tables
-from ._ffi import NULL, address, ffi, lib, pstr, text, to_bytes
+from ._ffi import NULL, ffi, lib, pstr, text, to_bytes
+from .brigade import os_error
 from .table import Table
 
 
@@ -338,13 +339,13 @@ class Request:
         name = to_bytes(os.fspath(path), "path")
         status = lib.apr_file_open(holder, name, flags, lib.APR_OS_DEFAULT, r.pool)
         if status != 0:
-            raise OSError(_errno(status), f"cannot open {os.fsdecode(name)!r}: {_apr_error(status)}")
+            raise os_error(status, f"cannot open {os.fsdecode(name)!r}")
         if len < 0:
             len = max(os.stat(name).st_size - offset, 0)
         sent = ffi.new("apr_size_t *")
         status = lib.ap_send_fd(holder[0], r, offset, len, sent)
         if status != 0:
-            raise OSError(_errno(status), f"sendfile failed: {_apr_error(status)}")
+            raise os_error(status, "sendfile failed")
         return int(sent[0])
 
     # CGI variables and redirects --------------------------------------
@@ -507,16 +508,6 @@ def _run_cleanup(callable, data) -> None:
         callable(data)
     except Exception as e:
         log.log_error(f"modpy: cleanup {callable!r} failed: {type(e).__name__}: {e}")
-
-
-def _apr_error(status: int) -> str:
-    buf = ffi.new("char[]", 256)
-    return text(lib.apr_strerror(status, buf, 256))
-
-
-def _errno(status: int) -> int:
-    """APR statuses below APR_OS_START_ERROR (20000) are errno values."""
-    return status if status < 20000 else 0
 
 
 class _SSL:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from . import cleanups, log, records, runtime
+from . import log, records, runtime
 from . import constants as C
 from ._ffi import NULL, ffi, text
 

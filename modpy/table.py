@@ -12,7 +12,7 @@ later use raises RuntimeError instead of reading freed memory.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterator, Union
 
 from . import cleanups
 from ._ffi import NULL, address, ffi, lib, text, to_bytes
@@ -168,6 +168,3 @@ def view(t, pool) -> Table:
     watch(pool, table)
     return table
 
-
-def from_pairs(pairs: Iterable[tuple[Text, Text]]) -> Table:
-    return Table(list(pairs))

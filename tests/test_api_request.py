@@ -1,9 +1,6 @@
 """The request object against a real Apache: members, writable members,
 and the methods of the manual's "Request Object"."""
-import json
 import os
-
-import pytest
 
 SITE = """
     <Directory "{htdocs}">
