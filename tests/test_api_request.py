@@ -156,7 +156,7 @@ def test_http_helpers(apache_factory):
     assert r.text == "atic  5"
     r = server.get("/probe.py?nofile")
     assert r.status_code == 500
-    assert "OSError" in server.error_log() and "/nonexistent/file" in server.error_log()
+    assert "FileNotFoundError: [Errno 2] cannot open '/nonexistent/file'" in server.error_log()
     r = server.post("/probe.py?discard", content=b"x" * 100000)
     assert r.text == "0"
 
