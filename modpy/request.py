@@ -68,8 +68,7 @@ class _Table(_Str):
             return self
         cache = req.__dict__.get("_tables")
         if cache is None:
-            cache = req._tables = {}
-            tables.watch(req._r.pool, req)      # the request too: see Request.invalidate
+            cache = req._watch()
         table = cache.get(self.field)
         if table is None:
             r = req._r
@@ -232,6 +231,16 @@ class Request:
     @property
     def useragent_addr(self) -> Optional[tuple]:
         return records.sockaddr(self._r.useragent_addr)
+
+    def _watch(self) -> dict:
+        """Cut this object and its tables loose when the request pool goes;
+        registered once, before any cleanup a handler adds (cleanups run
+        last-in first-out, so handlers' cleanups still see a live req)."""
+        cache = self.__dict__.get("_tables")
+        if cache is None:
+            cache = self._tables = {}
+            tables.watch(self._r.pool, self)
+        return cache
 
     def invalidate(self) -> None:
         """The request pool is going: any later use of this object raises
@@ -458,6 +467,7 @@ class Request:
     def register_cleanup(self, callable: Callable[[Any], object], data: Any = None) -> None:
         """Call `callable(data)` as the request ends (its pool goes); an
         exception there goes to the error log."""
+        self._watch()
         cleanups.register(self._r.pool, lambda: _run_cleanup(callable, data))
 
     # logging ---------------------------------------------------------

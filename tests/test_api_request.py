@@ -190,6 +190,9 @@ def test_cleanups_and_use_after_the_request(apache_factory):
         def done(data):
             apache.log_error("cleanup ran with " + repr(data), apache.APLOG_NOTICE)
 
+        def uses_req(req):
+            req.log_error("cleanup sees " + req.uri, apache.APLOG_NOTICE)
+
         def boom(data):
             raise ValueError("cleanup failure " + data)
 
@@ -204,6 +207,7 @@ def test_cleanups_and_use_after_the_request(apache_factory):
                         errors.append("RuntimeError")
                 req.write(" ".join(errors))
                 return apache.OK
+            req.register_cleanup(uses_req, req)     # before any table: req still live then
             kept["headers"] = req.headers_in
             kept["req"] = req
             req.register_cleanup(done, "data1")
@@ -217,6 +221,7 @@ def test_cleanups_and_use_after_the_request(apache_factory):
     log = server.error_log()
     assert "cleanup ran with 'data1'" in log
     assert "cleanup failure x" in log
+    assert "cleanup sees /probe.py" in log
     assert server.get("/probe.py").status_code == 200
 
 
