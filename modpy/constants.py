@@ -148,3 +148,31 @@ APR_FINFO_DIRENT = 0x02000000
 # Indexes into req.parsed_uri (mod_python's URI_*)
 (URI_SCHEME, URI_HOSTINFO, URI_USER, URI_PASSWORD, URI_HOSTNAME, URI_PORT, URI_PATH, URI_QUERY,
  URI_FRAGMENT) = range(9)
+
+# mod_python's older names for handler results
+REQ_PROCEED = OK
+REQ_NOACTION = DECLINED
+REQ_ABORTED = 500
+REQ_EXIT = "REQ_EXIT"
+
+# req.proxyreq values (httpd.h)
+PROXYREQ_NONE = 0
+PROXYREQ_PROXY = 1
+PROXYREQ_REVERSE = 2
+PROXYREQ_RESPONSE = 3
+
+# req.used_path_info values (httpd.h)
+AP_REQ_ACCEPT_PATH_INFO = 0
+AP_REQ_REJECT_PATH_INFO = 1
+AP_REQ_DEFAULT_PATH_INFO = 2
+
+# Magic content types (httpd.h)
+CGI_MAGIC_TYPE = "application/x-httpd-cgi"
+INCLUDES_MAGIC_TYPE = "text/x-server-parsed-html"
+INCLUDES_MAGIC_TYPE3 = "text/x-server-parsed-html3"
+DIR_MAGIC_TYPE = "httpd/unix-directory"
+
+# Request body policies (httpd.h)
+REQUEST_NO_BODY = 0
+REQUEST_CHUNKED_ERROR = 1
+REQUEST_CHUNKED_DECHUNK = 2
