@@ -43,7 +43,7 @@ def test_members_have_the_manuals_types(apache_factory):
                 server=req.server.server_hostname, port=req.server.port,
                 remote_ip=req.connection.remote_ip, local_addr=list(req.connection.local_addr),
                 useragent_addr=req.useragent_addr[0], phase=req.phase,
-                interpreter=req.interpreter, hlist=str(req.hlist), options=dict(req.get_options()),
+                interpreter=req.interpreter, hlist=(req.hlist.handler, req.hlist.silent, req.hlist.directory, req.hlist.parent), options=dict(req.get_options()),
                 clength=req.clength, chunked=req.chunked, allowed=req.allowed,
                 keepalive=req.connection.keepalive, aborted=req.connection.aborted,
             )
@@ -65,6 +65,7 @@ def test_members_have_the_manuals_types(apache_factory):
     assert d["remote_ip"] == "127.0.0.1" and d["local_addr"] == ["127.0.0.1", server.port]
     assert d["port"] == server.port and d["phase"] == "PythonHandler"
     assert d["interpreter"] == "127.0.0.1" and d["options"] == {"opt1": "value1"}
+    assert d["hlist"] == ["probe", False, server.htdocs + "/", None]
     assert d["keepalive"] in (0, 1, 2) and d["aborted"] is False
 
 
