@@ -88,12 +88,14 @@ class Apache:
         return subprocess.run([find_apache(), "-t", "-f", self.conf_path], env=clean_env(),
                               capture_output=True, text=True)
 
-    def start(self, *defines: str) -> "Apache":
+    def start(self, *defines: str, env: Optional[dict] = None) -> "Apache":
+        """Start in the foreground; `env` replaces (some of) Apache's
+        environment, e.g. to prove modpy ignores PATH and PYTHON*."""
         args = [find_apache(), "-f", self.conf_path, "-DFOREGROUND"]
         args += [f"-D{d}" for d in defines]
-        # a session of its own: prefork's shutdown signals its whole process
-        # group, which must not include the test runner
-        self.proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE,
+        # a session of its own: prefork signals its whole process group on
+        # stop and restart, which would otherwise include pytest
+        self.proc = subprocess.Popen(args, env={**clean_env(), **(env or {})}, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self._wait_ready()
         return self
@@ -141,14 +143,20 @@ class Apache:
             time.sleep(0.05)
 
     def stop(self) -> None:
+        """`apachectl -k graceful-stop` (SIGWINCH): children finish and run
+        their exit cleanups.  A plain SIGTERM right after start-up can make an
+        event-MPM child crash inside Apache itself (close_worker_sockets on
+        a connection that just closed), which the crash check would pin on
+        modpy.  SIGTERM, then SIGKILL, only if the server does not stop."""
         self.client.close()
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            for sig, timeout in ((signal.SIGWINCH, 15), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+                self.proc.send_signal(sig)
+                try:
+                    self.proc.wait(timeout=timeout)
+                    return
+                except subprocess.TimeoutExpired:
+                    continue
 
     # requests --------------------------------------------------------
     def get(self, path: str, **kw) -> httpx.Response:
