@@ -135,7 +135,12 @@ def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
     module = namespace(interpreter).imported(spec.module) if _namespaces else None
     if module is None:
         module = sys.modules.get(spec.module)
-    return module if module is not None else importlib.import_module(spec.module)
+        # another thread may be running its import right now: then wait for
+        # it in importlib (which holds the module's lock) rather than use a
+        # module whose functions are not defined yet
+        if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+            module = importlib.import_module(spec.module)
+    return module
 
 
 def load_import(spec: HandlerSpec, interpreter: str, optimize: int = -1) -> types.ModuleType:
