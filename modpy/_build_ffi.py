@@ -31,8 +31,47 @@ typedef struct apr_pool_t apr_pool_t;
 typedef struct apr_table_t apr_table_t;
 typedef struct apr_bucket_brigade apr_bucket_brigade;
 typedef struct ap_conf_vector_t ap_conf_vector_t;
-typedef struct { ...; } apr_finfo_t;
-typedef struct { ...; } apr_uri_t;
+typedef int... apr_int32_t;
+typedef int... apr_fileperms_t;
+typedef int... apr_filetype_e;
+typedef int... apr_uid_t;
+typedef int... apr_gid_t;
+typedef int... apr_ino_t;
+typedef int... apr_dev_t;
+typedef struct apr_file_t apr_file_t;
+typedef struct apr_bucket_alloc_t apr_bucket_alloc_t;
+typedef struct apr_bucket apr_bucket;
+typedef struct {
+    apr_int32_t valid;
+    apr_fileperms_t protection;
+    apr_filetype_e filetype;
+    apr_uid_t user;
+    apr_gid_t group;
+    apr_ino_t inode;
+    apr_dev_t device;
+    apr_int32_t nlink;
+    apr_off_t size;
+    apr_off_t csize;
+    apr_time_t atime;
+    apr_time_t mtime;
+    apr_time_t ctime;
+    const char *fname;
+    const char *name;
+    ...;
+} apr_finfo_t;
+typedef struct {
+    char *scheme;
+    char *hostinfo;
+    char *user;
+    char *password;
+    char *hostname;
+    char *port_str;
+    char *path;
+    char *query;
+    char *fragment;
+    apr_port_t port;
+    ...;
+} apr_uri_t;
 
 typedef struct {
     apr_pool_t *pool;
@@ -52,6 +91,11 @@ typedef struct {
 typedef struct module_struct { int module_index; const char *name; ...; } module;
 typedef struct command_struct { const char *name; int req_override; ...; } command_rec;
 
+struct ap_logconf { signed char *module_levels; int level; ...; };
+typedef struct ap_method_list_t { apr_int64_t method_mask; apr_array_header_t *method_list; ...; }
+    ap_method_list_t;
+typedef struct apr_sockaddr_t { apr_port_t port; ...; } apr_sockaddr_t;
+apr_status_t apr_sockaddr_ip_get(char **addr, apr_sockaddr_t *sockaddr);
 typedef struct process_rec { apr_pool_t *pool; apr_pool_t *pconf; const char *short_name; ...; } process_rec;
 
 typedef struct server_rec {
@@ -66,14 +110,26 @@ typedef struct server_rec {
     char is_virtual;
     ap_conf_vector_t *module_config;
     ap_conf_vector_t *lookup_defaults;
+    struct ap_logconf log;
     apr_interval_time_t timeout;
+    apr_interval_time_t keep_alive_timeout;
+    int keep_alive_max;
+    int keep_alive;
+    const char *path;
+    int pathlen;
+    apr_array_header_t *names;
+    apr_array_header_t *wild_names;
     int limit_req_line;
+    int limit_req_fieldsize;
+    int limit_req_fields;
     ...;
 } server_rec;
 
 typedef struct conn_rec {
     apr_pool_t *pool;
     server_rec *base_server;
+    apr_sockaddr_t *local_addr;
+    apr_sockaddr_t *client_addr;
     char *client_ip;
     char *remote_host;
     char *local_ip;
@@ -81,12 +137,22 @@ typedef struct conn_rec {
     long id;
     apr_table_t *notes;
     int keepalives;
+    char *remote_logname;
+    void *sbh;
+    apr_bucket_alloc_t *bucket_alloc;
+    struct ap_filter_t *input_filters;
+    struct ap_filter_t *output_filters;
+    int keepalive;
+    const char *log_id;
     ...;
 } conn_rec;
 
 typedef struct ap_directive_t {
     const char *directive;
     const char *args;
+    struct ap_directive_t *next;
+    struct ap_directive_t *first_child;
+    struct ap_directive_t *parent;
     const char *filename;
     int line_num;
     ...;
@@ -158,10 +224,29 @@ typedef struct request_rec {
     ap_conf_vector_t *per_dir_config;
     ap_conf_vector_t *request_config;
     char *useragent_ip;
+    apr_sockaddr_t *useragent_addr;
+    ap_method_list_t *allowed_methods;
+    apr_array_header_t *allowed_xmethods;
+    apr_array_header_t *content_languages;
+    char *vlist_validator;
+    int used_path_info;
+    int eos_sent;
+    struct ap_filter_t *output_filters;
+    struct ap_filter_t *input_filters;
+    apr_table_t *trailers_in;
+    apr_table_t *trailers_out;
     ...;
 } request_rec;
 
-typedef struct ap_filter_t { ...; } ap_filter_t;
+typedef struct ap_filter_rec_t { const char *name; ...; } ap_filter_rec_t;
+typedef struct ap_filter_t {
+    ap_filter_rec_t *frec;
+    void *ctx;
+    struct ap_filter_t *next;
+    request_rec *r;
+    conn_rec *c;
+    ...;
+} ap_filter_t;
 
 /* shared with the shim */
 typedef struct modpy_dir_conf {
@@ -178,7 +263,55 @@ typedef struct modpy_req_conf { unsigned int phases; } modpy_req_conf;
 #define DECLINED ...
 #define DONE ...
 
+#define APR_SUCCESS ...
+#define APR_EOF ...
+#define APR_EGENERAL ...
+#define APR_INCOMPLETE ...
+#define MODULE_MAGIC_NUMBER_MAJOR ...
+#define MODULE_MAGIC_NUMBER_MINOR ...
+#define APR_FOPEN_READ ...
+#define APR_FOPEN_BINARY ...
+#define APR_FOPEN_SENDFILE_ENABLED ...
+#define APR_OS_DEFAULT ...
+#define APR_BLOCK_READ ...
+#define AP_MODE_READBYTES ...
+#define AP_MODE_GETLINE ...
+#define AP_MODE_EXHAUSTIVE ...
+#define AP_METHOD_BIT ...
+#define APR_URI_UNP_OMITPASSWORD ...
+
 /* APR */
+char *apr_pstrcat(apr_pool_t *p, ...);
+apr_status_t apr_file_open(apr_file_t **newf, const char *fname, apr_int32_t flag,
+                           apr_fileperms_t perm, apr_pool_t *pool);
+char *apr_strerror(apr_status_t statcode, char *buf, apr_size_t bufsize);
+typedef void (*apr_opt_fn_t)(void);
+apr_opt_fn_t apr_dynamic_fn_retrieve(const char *szName);
+apr_status_t apr_stat(apr_finfo_t *finfo, const char *fname, apr_int32_t wanted, apr_pool_t *pool);
+#define APR_FINFO_NORM ...
+#define APR_FINFO_MIN ...
+
+/* brigades and buckets (modpy_* are small C helpers over APR's macros) */
+apr_bucket_brigade *apr_brigade_create(apr_pool_t *p, apr_bucket_alloc_t *list);
+apr_status_t apr_brigade_cleanup(void *data);
+apr_status_t apr_brigade_destroy(apr_bucket_brigade *b);
+apr_status_t apr_brigade_write(apr_bucket_brigade *bb, void *flush, void *ctx,
+                               const char *str, apr_size_t nbyte);
+apr_status_t apr_brigade_length(apr_bucket_brigade *bb, int read_all, apr_off_t *length);
+int modpy_bb_empty(apr_bucket_brigade *bb);
+apr_bucket_alloc_t *modpy_bb_alloc(apr_bucket_brigade *bb);
+int modpy_bb_next(apr_bucket_brigade *bb, const char **data, apr_size_t *len, apr_size_t max,
+                  apr_bucket **taken);
+void modpy_bucket_destroy(apr_bucket *b);
+void modpy_bb_eos(apr_bucket_brigade *bb);
+void modpy_bb_flush(apr_bucket_brigade *bb);
+void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from);
+void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len);
+void modpy_register_filter(const char *name, int input);
+int modpy_conn_aborted(conn_rec *c);
+void modpy_conn_set_aborted(conn_rec *c);
+const char *modpy_filter_name(ap_filter_t *f);
+
 void *apr_palloc(apr_pool_t *p, apr_size_t size);
 void *apr_pcalloc(apr_pool_t *p, apr_size_t size);
 char *apr_pstrdup(apr_pool_t *p, const char *s);
@@ -215,6 +348,35 @@ int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
 void ap_set_content_type(request_rec *r, const char *ct);
 const char *ap_get_server_banner(void);
+const char *ap_get_server_built(void);
+apr_status_t ap_send_fd(apr_file_t *fd, request_rec *r, apr_off_t offset, apr_size_t length,
+                        apr_size_t *nbytes);
+int ap_meets_conditions(request_rec *r);
+void ap_set_etag(request_rec *r);
+void ap_set_last_modified(request_rec *r);
+void ap_update_mtime(request_rec *r, apr_time_t dependency_mtime);
+void ap_set_content_length(request_rec *r, apr_off_t length);
+int ap_get_basic_auth_pw(request_rec *r, const char **pw);
+const char *ap_auth_type(request_rec *r);
+const char *ap_auth_name(request_rec *r);
+char *ap_construct_url(apr_pool_t *p, const char *uri, request_rec *r);
+const char *ap_get_remote_host(conn_rec *conn, void *dir_config, int type, int *str_is_ip);
+const char *ap_document_root(request_rec *r);
+void ap_allow_methods(request_rec *r, int reset, ...);
+int ap_method_number_of(const char *method);
+char *apr_uri_unparse(apr_pool_t *p, const apr_uri_t *uptr, unsigned flags);
+ap_filter_t *ap_add_input_filter(const char *name, void *ctx, request_rec *r, conn_rec *c);
+ap_filter_t *ap_add_output_filter(const char *name, void *ctx, request_rec *r, conn_rec *c);
+void ap_remove_input_filter(ap_filter_t *f);
+void ap_remove_output_filter(ap_filter_t *f);
+apr_status_t ap_get_brigade(ap_filter_t *filter, apr_bucket_brigade *bucket, int mode,
+                            int block, apr_off_t readbytes);
+apr_status_t ap_pass_brigade(ap_filter_t *filter, apr_bucket_brigade *bucket);
+apr_status_t ap_fflush(ap_filter_t *f, apr_bucket_brigade *bb);
+int ap_is_initial_req(request_rec *r);
+ap_directive_t *ap_conftree;
+#define APR_FINFO_LINK ...
+
 const char *ap_get_server_description(void);
 const char *ap_server_root;
 int ap_exists_config_define(const char *name);
@@ -251,6 +413,95 @@ SOURCE = r"""
 #include "ap_mpm.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
+#include "apr_buckets.h"
+#include "apr_optional.h"
+#include "apr_uri.h"
+#include "apr_file_io.h"
+#include "ap_mmn.h"
+
+/* APR's bucket API is macros; these give cffi functions to call. */
+static int modpy_bb_empty(apr_bucket_brigade *bb) { return APR_BRIGADE_EMPTY(bb); }
+static apr_bucket_alloc_t *modpy_bb_alloc(apr_bucket_brigade *bb) { return bb->bucket_alloc; }
+
+/* Take the next data out of the front of `bb`.  Returns 1 with (*data,
+ * *len) set -- at most `max` bytes, in bucket *taken, which the caller
+ * destroys (modpy_bucket_destroy) once it has copied them, so a 1 GiB file
+ * streams through a bounded buffer; 0 when `bb` is empty; 2 for an EOS and
+ * 3 for a FLUSH bucket (removed); a negative APR status on error. */
+static int modpy_bb_next(apr_bucket_brigade *bb, const char **data, apr_size_t *len,
+                         apr_size_t max, apr_bucket **taken)
+{
+    apr_bucket *b;
+    apr_status_t rv;
+
+    while (!APR_BRIGADE_EMPTY(bb)) {
+        b = APR_BRIGADE_FIRST(bb);
+        if (APR_BUCKET_IS_EOS(b)) {
+            apr_bucket_delete(b);
+            return 2;
+        }
+        if (APR_BUCKET_IS_FLUSH(b)) {
+            apr_bucket_delete(b);
+            return 3;
+        }
+        rv = apr_bucket_read(b, data, len, APR_BLOCK_READ);
+        if (rv != APR_SUCCESS)
+            return -(int)rv;
+        if (*len == 0) {
+            apr_bucket_delete(b);
+            continue;
+        }
+        if (*len > max) {
+            apr_bucket_split(b, max);
+            *len = max;
+        }
+        APR_BUCKET_REMOVE(b);
+        *taken = b;
+        return 1;
+    }
+    return 0;
+}
+static void modpy_bucket_destroy(apr_bucket *b) { apr_bucket_destroy(b); }
+static void modpy_bb_eos(apr_bucket_brigade *bb)
+{
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
+}
+static void modpy_bb_flush(apr_bucket_brigade *bb)
+{
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
+}
+static void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from)
+{
+    APR_BRIGADE_CONCAT(to, from);
+}
+static void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len)
+{
+    APR_BRIGADE_INSERT_HEAD(bb, apr_bucket_heap_create(data, len, NULL, bb->bucket_alloc));
+}
+static int modpy_conn_aborted(conn_rec *c) { return c->aborted; }
+static void modpy_conn_set_aborted(conn_rec *c) { c->aborted = 1; }
+static const char *modpy_filter_name(ap_filter_t *f) { return f->frec->name; }
+
+/* Filters registered at run time (req.register_*_filter) enter Python the
+ * way the shim's do. */
+apr_status_t modpy_filter(ap_filter_t *, apr_bucket_brigade *, int, int, apr_off_t);
+static apr_status_t modpy_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    return modpy_filter(f, bb, -1, 0, 0);
+}
+static apr_status_t modpy_in_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                    ap_input_mode_t mode, apr_read_type_e block,
+                                    apr_off_t readbytes)
+{
+    return modpy_filter(f, bb, mode, block, readbytes);
+}
+static void modpy_register_filter(const char *name, int input)
+{
+    if (input)
+        ap_register_input_filter(name, modpy_in_filter, NULL, AP_FTYPE_RESOURCE);
+    else
+        ap_register_output_filter(name, modpy_out_filter, NULL, AP_FTYPE_RESOURCE);
+}
 """
 
 # Runs once, inside Apache, the first time the shim calls an entry point.

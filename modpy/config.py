@@ -33,6 +33,13 @@ class HandlerEntry:
     def object_name(self) -> str:
         return self.spec.object or self.directive[len("Python"):].lower()
 
+    # req.hlist as the manual describes it: handler, silent, directory, parent
+    @property
+    def handler(self) -> str:
+        return str(self)
+
+    parent = None
+
     def applies_to(self, filename: Optional[str]) -> bool:
         if not self.exts:
             return True

@@ -22,7 +22,7 @@ from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
 from .errors import SERVER_RETURN, describe, server_return_value
 from .grammar import DirectiveError, parse_handler
-from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, POST_READ_REQUEST, TRANS, Phase, run_stack
+from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
 from .table import Table
 
@@ -108,6 +108,8 @@ def resolve(dconf) -> DirConfig:
 
 
 def _collect(node, leaves: list[int]) -> None:
+    if node == NULL:                  # a side of a merge that had no Python directive
+        return
     if node.id:
         leaves.append(node.id)
     else:

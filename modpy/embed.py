@@ -4,12 +4,11 @@ and makes sure no Python exception ever unwinds into Apache.
 """
 from __future__ import annotations
 
-import sys
 import traceback
 
 from . import cleanups, dispatch, log, runtime
 from . import constants as C
-from ._ffi import NULL, ffi, lib
+from ._ffi import ffi, lib
 
 
 def _log_exception(exc_type, exc, tb) -> None:
@@ -52,16 +51,16 @@ def modpy_child_init(pchild, s):
     run_imports(s)
 
 
-@ffi.def_extern(error=-1, onerror=_log_exception)
+@ffi.def_extern(error=lib.APR_EGENERAL, onerror=_log_exception)
 def modpy_filter(f, bb, mode, block, readbytes):
-    log.log_error("modpy: Python filters are not implemented yet")
-    return -1
+    from .filter import run
+    return run(f, bb, mode, block, readbytes)
 
 
-@ffi.def_extern(error=C.DECLINED, onerror=_log_exception)
+@ffi.def_extern(error=C.DONE, onerror=_log_exception)
 def modpy_connection(c, sconf):
-    log.log_error("modpy: PythonConnectionHandler is not implemented yet")
-    return C.DECLINED
+    from .connection import handle
+    return handle(c)
 
 
 @ffi.def_extern(onerror=_log_exception)

@@ -13,8 +13,10 @@ to the request and the old module stays in place.
 """
 from __future__ import annotations
 
+import builtins
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -31,7 +33,18 @@ class Namespace:
     def __init__(self, name: str) -> None:
         self.name = name
         self._files: dict[str, tuple[int, types.ModuleType]] = {}
+        self._by_name: dict[str, types.ModuleType] = {}   # PythonImport'ed plain modules
         self._lock = threading.Lock()
+        # the builtins its modules see: `import x` finds this namespace's
+        # PythonImport'ed copy of x before sys.modules
+        self._builtins = dict(builtins.__dict__, __import__=self._import)
+
+    def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0:
+            module = self._by_name.get(name)
+            if module is not None:
+                return module
+        return builtins.__import__(name, globals, locals, fromlist, level)
 
     def load_file(self, path: str, autoreload: bool, optimize: int = -1) -> types.ModuleType:
         cached = self._files.get(path)
@@ -55,6 +68,7 @@ class Namespace:
         module = types.ModuleType(name)
         module.__file__ = path
         module.__modpy_interpreter__ = self.name
+        module.__builtins__ = self._builtins
         previous = sys.modules.get(name)
         sys.modules[name] = module          # visible to itself while it runs
         try:
@@ -69,6 +83,15 @@ class Namespace:
 
     def modules(self) -> list[types.ModuleType]:
         return [m for _, m in self._files.values()]
+
+    def imported(self, name: str) -> Optional[types.ModuleType]:
+        """The module PythonImport loaded under `name` here, if any."""
+        return self._by_name.get(name)
+
+    def import_by_name(self, name: str, path: str, optimize: int = -1) -> types.ModuleType:
+        module = self.load_file(path, autoreload=False, optimize=optimize)
+        self._by_name[name] = module
+        return module
 
 
 _namespaces: dict[str, Namespace] = {}
@@ -94,13 +117,45 @@ def module_file(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
     return None
 
 
+_current = threading.local()
+
+
+def current_interpreter() -> str:
+    """The interpreter name the calling thread works for: the one of the
+    handler (or PythonImport) it last loaded a module for."""
+    return getattr(_current, "name", "main_interpreter")
+
+
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
          autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
+    _current.name = interpreter
     path = module_file(spec, directory)
     if path is not None:
         return namespace(interpreter).load_file(path, autoreload, optimize)
-    module = sys.modules.get(spec.module)
-    return module if module is not None else importlib.import_module(spec.module)
+    module = namespace(interpreter).imported(spec.module) if _namespaces else None
+    if module is None:
+        module = sys.modules.get(spec.module)
+        # another thread may be running its import right now: then wait for
+        # it in importlib (which holds the module's lock) rather than use a
+        # module whose functions are not defined yet
+        if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+            module = importlib.import_module(spec.module)
+    return module
+
+
+def load_import(spec: HandlerSpec, interpreter: str, optimize: int = -1) -> types.ModuleType:
+    """PythonImport: a top-level module that is a plain .py file on
+    sys.path is executed into the interpreter's namespace, so two
+    interpreters importing it get two copies with their own state (and
+    that interpreter's handlers naming it get that copy).  Packages, dotted
+    names and extension modules are ordinary, shared imports."""
+    _current.name = interpreter
+    if not spec.is_path and "." not in spec.module and spec.module not in sys.modules:
+        found = importlib.util.find_spec(spec.module)
+        origin = getattr(found, "origin", None) if found is not None else None
+        if origin and origin.endswith(".py") and not found.submodule_search_locations:
+            return namespace(interpreter).import_by_name(spec.module, origin, optimize)
+    return load(spec, None, interpreter, optimize=optimize)
 
 
 def resolve(module: types.ModuleType, dotted: str, arg: Any, silent: bool = False) -> Any:

@@ -7,7 +7,6 @@ import io
 import logging
 import sys
 import threading
-from typing import Optional
 
 from . import constants as C
 from . import runtime

@@ -9,11 +9,15 @@ request).
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+import os
+import threading
+from typing import Any, Callable, Optional, Union
 
+from . import cleanups, log, records, runtime
 from . import constants as C
-from . import log
+from . import table as tables
 from ._ffi import NULL, ffi, lib, pstr, text, to_bytes
+from .brigade import os_error
 from .table import Table
 
 
@@ -55,16 +59,57 @@ class _Int(_Str):
 
 
 class _Table(_Str):
-    """An apr_table_t member, wrapped once per request."""
+    """An apr_table_t member, wrapped once per request and cut loose when
+    the request pool goes (a use after that raises, never reads freed
+    memory)."""
 
     def __get__(self, req, owner=None):
         if req is None:
             return self
-        cache = req.__dict__.setdefault("_tables", {})
+        cache = req.__dict__.get("_tables")
+        if cache is None:
+            cache = req._watch()
         table = cache.get(self.field)
         if table is None:
-            table = cache[self.field] = Table(getattr(req._r, self.field))
+            r = req._r
+            table = cache[self.field] = tables.view(getattr(r, self.field), r.pool)
         return table
+
+
+class _Seconds(_Str):
+    """An apr_time_t member, as float seconds since the epoch."""
+
+    def __get__(self, req, owner=None):
+        if req is None:
+            return self
+        return getattr(req._r, self.field) / records.USEC
+
+
+class _Strings(_Str):
+    """An apr_array_header_t of strings, as a tuple."""
+
+    def __get__(self, req, owner=None):
+        if req is None:
+            return self
+        return records.strings(getattr(req._r, self.field))
+
+
+class _Related(_Str):
+    """main / prev / next: the Request of another request_rec, or None."""
+
+    def __get__(self, req, owner=None):
+        if req is None:
+            return self
+        return wrap(getattr(req._r, self.field))
+
+
+def wrap(r) -> Optional["Request"]:
+    """The one Request of a request_rec (made on first sight), or None."""
+    if r == NULL:
+        return None
+    from .dispatch import request_for
+    slot = ffi.cast("void **", r.request_config) + runtime.module_index
+    return request_for(r, slot)
 
 
 class Request:
@@ -78,15 +123,16 @@ class Request:
     protocol = _Str("protocol")
     proto_num = _Int("proto_num")
     hostname = _Str("hostname")
-    request_time = _Int("request_time")
+    request_time = _Seconds("request_time")
     status_line = _Str("status_line", writable=True)
     status = _Int("status", writable=True)
     method = _Str("method")
     method_number = _Int("method_number")
     allowed = _Int("allowed", writable=True)
+    allowed_xmethods = _Strings("allowed_xmethods")
     sent_bodyct = _Int("sent_bodyct")
     bytes_sent = _Int("bytes_sent")
-    mtime = _Int("mtime")
+    mtime = _Seconds("mtime")
     chunked = _Int("chunked", writable=True)
     range = _Str("range")
     clength = _Int("clength")
@@ -100,8 +146,10 @@ class Request:
     err_headers_out = _Table("err_headers_out")
     subprocess_env = _Table("subprocess_env")
     notes = _Table("notes")
+    content_languages = _Strings("content_languages")
     handler = _Str("handler", writable=True)
     content_encoding = _Str("content_encoding", writable=True)
+    vlist_validator = _Str("vlist_validator", writable=True)
     user = _Str("user", writable=True)
     ap_auth_type = _Str("ap_auth_type", writable=True)
     no_cache = _Int("no_cache", writable=True)
@@ -112,7 +160,12 @@ class Request:
     canonical_filename = _Str("canonical_filename", writable=True)
     path_info = _Str("path_info", writable=True)
     args = _Str("args", writable=True)
+    used_path_info = _Int("used_path_info", writable=True)
+    eos_sent = _Int("eos_sent")
     useragent_ip = _Str("useragent_ip")
+    main = _Related("main")
+    prev = _Related("prev")
+    next = _Related("next")
 
     def __init__(self, r, slot) -> None:
         self._r = r
@@ -141,8 +194,58 @@ class Request:
 
     @property
     def connection(self):
-        from .connection import Connection
-        return Connection(self._r.connection)
+        conn = self.__dict__.get("_connection")
+        if conn is None:
+            from .connection import Connection
+            conn = self._connection = Connection(self._r.connection)
+        return conn
+
+    @property
+    def finfo(self) -> records.FileInfo:
+        """The status of req.filename (apache.FINFO_* index it)."""
+        return records.file_info(self._r.finfo)
+
+    @finfo.setter
+    def finfo(self, value: records.FileInfo) -> None:
+        """Set from apache.stat(), as after changing req.filename."""
+        raw = getattr(value, "_raw", None)
+        if raw is None:
+            raise TypeError("req.finfo takes what apache.stat() returns, "
+                            f"not {type(value).__name__}")
+        r = self._r
+        r.finfo = raw[0]
+        r.finfo.fname = NULL if value.fname is None else pstr(r.pool, value.fname)
+        r.finfo.name = NULL if value.name is None else pstr(r.pool, value.name)
+
+    @property
+    def parsed_uri(self) -> records.ParsedURI:
+        return records.parsed_uri(self._r.parsed_uri)
+
+    @property
+    def allowed_methods(self) -> tuple:
+        """The extension methods in r->allowed_methods (the known ones are
+        the bits of req.allowed)."""
+        methods = self._r.allowed_methods
+        return records.strings(methods.method_list) if methods != NULL else ()
+
+    @property
+    def useragent_addr(self) -> Optional[tuple]:
+        return records.sockaddr(self._r.useragent_addr)
+
+    def _watch(self) -> dict:
+        """Cut this object and its tables loose when the request pool goes;
+        registered once, before any cleanup a handler adds (cleanups run
+        last-in first-out, so handlers' cleanups still see a live req)."""
+        cache = self.__dict__.get("_tables")
+        if cache is None:
+            cache = self._tables = {}
+            tables.watch(self._r.pool, self)
+        return cache
+
+    def invalidate(self) -> None:
+        """The request pool is going: any later use of this object raises
+        instead of touching freed memory."""
+        self._r = _GONE
 
     # output ----------------------------------------------------------
     def write(self, data: Union[str, bytes], flush: int = 1) -> None:
@@ -233,7 +336,26 @@ class Request:
                 return lines
 
     def discard_request_body(self) -> int:
+        """Read and throw away the body; an HTTP status (OK when fine)."""
         return lib.ap_discard_request_body(self._r)
+
+    def sendfile(self, path: Union[str, bytes], offset: int = 0, len: int = -1) -> int:
+        """Send (part of) a file through Apache's file bucket (sendfile(2)
+        where it can); the number of bytes sent."""
+        r = self._r
+        holder = ffi.new("apr_file_t **")
+        flags = lib.APR_FOPEN_READ | lib.APR_FOPEN_BINARY | lib.APR_FOPEN_SENDFILE_ENABLED
+        name = to_bytes(os.fspath(path), "path")
+        status = lib.apr_file_open(holder, name, flags, lib.APR_OS_DEFAULT, r.pool)
+        if status != 0:
+            raise os_error(status, f"cannot open {os.fsdecode(name)!r}")
+        if len < 0:
+            len = max(os.stat(name).st_size - offset, 0)
+        sent = ffi.new("apr_size_t *")
+        status = lib.ap_send_fd(holder[0], r, offset, len, sent)
+        if status != 0:
+            raise os_error(status, "sendfile failed")
+        return int(sent[0])
 
     # CGI variables and redirects --------------------------------------
     def add_common_vars(self) -> None:
@@ -247,6 +369,106 @@ class Request:
     def internal_redirect(self, new_uri: Union[str, bytes]) -> None:
         """Serve `new_uri` instead, as a new request in this connection."""
         lib.ap_internal_redirect(pstr(self._r.pool, new_uri, "uri"), self._r)
+
+    # HTTP helpers -----------------------------------------------------
+    def meets_conditions(self) -> int:
+        """ap_meets_conditions: OK, or HTTP_NOT_MODIFIED / PRECONDITION_FAILED
+        from the If-* headers against ETag and Last-Modified."""
+        return lib.ap_meets_conditions(self._r)
+
+    def set_etag(self) -> None:
+        lib.ap_set_etag(self._r)
+
+    def set_last_modified(self) -> None:
+        lib.ap_set_last_modified(self._r)
+
+    def update_mtime(self, dependency_mtime: float) -> None:
+        """req.mtime becomes `dependency_mtime` (seconds) if that is later."""
+        lib.ap_update_mtime(self._r, int(dependency_mtime * records.USEC))
+
+    def set_content_length(self, len: int) -> None:
+        if isinstance(len, bool) or not isinstance(len, int):
+            raise TypeError(f"content length must be an int, not {type(len).__name__}")
+        lib.ap_set_content_length(self._r, len)
+
+    def allow_methods(self, methods, reset: int = 0) -> None:
+        """Add methods to the Allow header Apache sends (with 405/OPTIONS)."""
+        if isinstance(methods, (str, bytes)):
+            raise TypeError("allow_methods takes a list of method names")
+        names = [ffi.new("char[]", to_bytes(m, "method")) for m in methods]
+        lib.ap_allow_methods(self._r, int(bool(reset)), *names, ffi.cast("char *", 0))
+
+    def construct_url(self, uri: Union[str, bytes]) -> str:
+        """An absolute URL for `uri` on this server (scheme, name, port)."""
+        r = self._r
+        return text(lib.ap_construct_url(r.pool, pstr(r.pool, uri, "uri"), r))
+
+    def document_root(self) -> str:
+        return text(lib.ap_document_root(self._r))
+
+    def get_remote_host(self, type: int = C.REMOTE_NAME, str_is_ip=None):
+        """The client's host name (DNS per HostnameLookups and `type`); with
+        `str_is_ip` given, (name, whether it is an IP address)."""
+        r = self._r
+        is_ip = ffi.new("int *")
+        host = text(lib.ap_get_remote_host(r.connection, r.per_dir_config, type,
+                                           is_ip if str_is_ip is not None else NULL))
+        return (host, bool(is_ip[0])) if str_is_ip is not None else host
+
+    # authentication ----------------------------------------------------
+    def get_basic_auth_pw(self) -> Optional[str]:
+        """The Basic password sent (req.user is set too); None without one."""
+        pw = ffi.new("const char **")
+        if lib.ap_get_basic_auth_pw(self._r, pw) != C.OK:
+            return None
+        return text(pw[0])
+
+    def auth_name(self) -> Optional[str]:
+        return text(lib.ap_auth_name(self._r))
+
+    def auth_type(self) -> Optional[str]:
+        return text(lib.ap_auth_type(self._r))
+
+    def requires(self) -> tuple:
+        """The `Require` lines of the sections that apply to this request,
+        read from the configuration tree (Apache 2.4 keeps no list)."""
+        from .conftree import requires_for
+        return requires_for(self.uri, self.filename)
+
+    def is_https(self) -> int:
+        return ssl.is_https(self._r.connection)
+
+    def ssl_var_lookup(self, var_name: str) -> Optional[str]:
+        r = self._r
+        return ssl.var_lookup(r.pool, r.server, r.connection, r, var_name)
+
+    # filters -----------------------------------------------------------
+    def add_input_filter(self, filter_name: str) -> None:
+        if lib.ap_add_input_filter(to_bytes(filter_name, "filter name"), NULL, self._r,
+                                   self._r.connection) == NULL:
+            raise ValueError(f"no filter named {filter_name!r} is registered with Apache")
+
+    def add_output_filter(self, filter_name: str) -> None:
+        if lib.ap_add_output_filter(to_bytes(filter_name, "filter name"), NULL, self._r,
+                                    self._r.connection) == NULL:
+            raise ValueError(f"no filter named {filter_name!r} is registered with Apache")
+
+    def register_input_filter(self, filter_name: str, filter: str, dir: Optional[str] = None) -> None:
+        """Make `filter` ("module::function") the input filter `filter_name`
+        for this request; add it with req.add_input_filter()."""
+        from .filter import register
+        register(self, filter_name, filter, dir, is_input=True)
+
+    def register_output_filter(self, filter_name: str, filter: str, dir: Optional[str] = None) -> None:
+        from .filter import register
+        register(self, filter_name, filter, dir, is_input=False)
+
+    # cleanups ----------------------------------------------------------
+    def register_cleanup(self, callable: Callable[[Any], object], data: Any = None) -> None:
+        """Call `callable(data)` as the request ends (its pool goes); an
+        exception there goes to the error log."""
+        self._watch()
+        cleanups.register(self._r.pool, lambda: _run_cleanup(callable, data))
 
     # logging ---------------------------------------------------------
     def log_error(self, message, level: int = C.APLOG_ERR) -> None:
@@ -272,4 +494,61 @@ class Request:
         add_handler(self, htype, handler, dir)
 
     def __repr__(self) -> str:
+        if self._r is _GONE:
+            return "<modpy.request (finished)>"
         return f"<modpy.request {self.the_request!r}>"
+
+
+class _Gone:
+    """Stands in for the request_rec of a finished request."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("this request is over: Apache has freed it (a req kept past "
+                           "its request cannot be used)")
+
+    def __setattr__(self, name, value):
+        self.__getattr__(name)
+
+
+_GONE = _Gone()
+
+
+def _run_cleanup(callable, data) -> None:
+    try:
+        callable(data)
+    except Exception as e:
+        log.log_error(f"modpy: cleanup {callable!r} failed: {type(e).__name__}: {e}")
+
+
+class _SSL:
+    """mod_ssl's optional functions, looked up once per process (a server
+    without mod_ssl has none: not https, no variables)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fns = None
+
+    def _lookup(self):
+        if self._fns is None:
+            with self._lock:
+                is_https = lib.apr_dynamic_fn_retrieve(b"ssl_is_https")
+                lookup = lib.apr_dynamic_fn_retrieve(b"ssl_var_lookup")
+                self._fns = (
+                    ffi.cast("int (*)(conn_rec *)", is_https) if is_https != NULL else None,
+                    ffi.cast("char *(*)(apr_pool_t *, server_rec *, conn_rec *, request_rec *, char *)",
+                             lookup) if lookup != NULL else None)
+        return self._fns
+
+    def is_https(self, c) -> int:
+        fn = self._lookup()[0]
+        return int(fn(c)) if fn is not None else 0
+
+    def var_lookup(self, pool, s, c, r, name: str) -> Optional[str]:
+        fn = self._lookup()[1]
+        if fn is None:
+            return None
+        value = text(fn(pool, s, c, r, pstr(pool, name, "variable name")))
+        return value or None
+
+
+ssl = _SSL()

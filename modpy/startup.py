@@ -26,9 +26,10 @@ def run_imports(s) -> None:
 
 def _import_one(spec, interpreter, origin) -> None:
     try:
-        module = importer.load(spec, None, interpreter)
+        module = importer.load_import(spec, interpreter)
         if spec.object:
             importer.resolve(module, spec.object, None)()
     except BaseException as e:   # SystemExit in an import must not stop the child's start
         log.log_error(f"modpy: PythonImport {spec} {interpreter} ({origin}) failed: "
                       f"{type(e).__name__}: {e}", C.APLOG_ERR)
+

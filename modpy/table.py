@@ -2,26 +2,35 @@
 view of an apr_table_t (headers_in, headers_out, notes, subprocess_env ...).
 
 Reads and writes go straight to the APR table, in Apache's order; nothing is
-copied.  `t[key]` gives the first value (mod_python gives a list when there
-are several: use `t.get_all(key)` / `getall` for all of them).
+copied.  As the manual says, `t[key]` gives the value, or the list of values
+when `add()` gave the key several; `get()` gives the first, `get_all()` all.
+
+A table Apache owns lives only as long as its pool.  `watch()` ties a
+wrapper to its pool: when the pool goes, the wrapper is cut loose and any
+later use raises RuntimeError instead of reading freed memory.
 """
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Iterator, Optional, Union
+from typing import Iterator, Union
 
-from ._ffi import NULL, ffi, lib, text, to_bytes
+from . import cleanups
+from ._ffi import NULL, address, ffi, lib, text, to_bytes
 
 Text = Union[str, bytes]
 
 
 class Table(MutableMapping):
-    __slots__ = ("_t", "_own_pool")
+    __slots__ = ("_t", "_own_pool", "__weakref__")
 
     def __init__(self, t=None) -> None:
-        """Wrap an Apache table, or (with no argument) make a new one in a
-        pool of its own that lives as long as this object."""
+        """Wrap an Apache table, or make a new one in a pool of its own that
+        lives as long as this object; a mapping or a sequence of pairs
+        given instead fills the new table (the manual's `apache.table(...)`)."""
         self._own_pool = None
+        initial = None
+        if t is not None and not isinstance(t, ffi.CData):
+            initial, t = t, None
         if t is None:
             holder = ffi.new("apr_pool_t **")
             if lib.apr_pool_create_ex(holder, NULL, NULL, NULL) != 0:
@@ -29,19 +38,32 @@ class Table(MutableMapping):
             self._own_pool = holder[0]
             t = lib.apr_table_make(self._own_pool, 8)
         self._t = t
+        if initial is not None:
+            pairs = initial.items() if hasattr(initial, "items") else initial
+            for key, value in pairs:
+                self.add(key, value)
 
     def __del__(self) -> None:
         if self._own_pool is not None:
+            self._t = None
             lib.apr_pool_destroy(self._own_pool)
             self._own_pool = None
 
-    # entries ---------------------------------------------------------
-    def _entries(self):
-        elts = lib.apr_table_elts(self._t)
-        return ffi.cast("apr_table_entry_t *", elts.elts), elts.nelts
+    def _table(self):
+        t = self._t
+        if t is None:
+            raise RuntimeError("this table is gone: Apache freed it with its pool "
+                               "(a request's tables last only as long as the request)")
+        return t
 
+    def invalidate(self) -> None:
+        """Forget the APR table (its pool is being destroyed)."""
+        self._t = None
+
+    # entries ---------------------------------------------------------
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
-        entries, n = self._entries()
+        elts = lib.apr_table_elts(self._table())
+        entries, n = ffi.cast("apr_table_entry_t *", elts.elts), elts.nelts
         return [(text(entries[i].key), text(entries[i].val)) for i in range(n)
                 if entries[i].key != NULL]
 
@@ -55,49 +77,94 @@ class Table(MutableMapping):
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self.items())
+        return lib.apr_table_elts(self._table()).nelts
 
     # lookups ---------------------------------------------------------
-    def __getitem__(self, key: Text) -> str:
-        value = lib.apr_table_get(self._t, to_bytes(key, "table key"))
+    def __getitem__(self, key: Text) -> Union[str, list[str]]:
+        value = lib.apr_table_get(self._table(), to_bytes(key, "table key"))
         if value == NULL:
             raise KeyError(key)
-        return text(value)
+        first = text(value)
+        if len(self) > 1:
+            every = self.get_all(key)
+            if len(every) > 1:
+                return every
+        return first
 
     def get(self, key: Text, default=None):
-        value = lib.apr_table_get(self._t, to_bytes(key, "table key"))
+        """The first value of `key` (apr_table_get), or `default`."""
+        value = lib.apr_table_get(self._table(), to_bytes(key, "table key"))
         return default if value == NULL else text(value)
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return lib.apr_table_get(self._t, to_bytes(key, "table key")) != NULL
+        return lib.apr_table_get(self._table(), to_bytes(key, "table key")) != NULL
 
     def get_all(self, key: Text) -> list[str]:
         """Every value of `key`, in order."""
-        want = (key.decode("latin-1") if isinstance(key, bytes) else key).lower()
+        want = (key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key).lower()
         return [v for k, v in self.items() if k.lower() == want]
 
     getall = get_all
 
     # writes: apr_table_set/add copy key and value into the table's pool
     def __setitem__(self, key: Text, value: Text) -> None:
-        lib.apr_table_set(self._t, to_bytes(key, "table key"), to_bytes(value, "table value"))
+        lib.apr_table_set(self._table(), to_bytes(key, "table key"), to_bytes(value, "table value"))
 
     def add(self, key: Text, value: Text) -> None:
         """Add a value beside any the key already has (Set-Cookie ...)."""
-        lib.apr_table_add(self._t, to_bytes(key, "table key"), to_bytes(value, "table value"))
+        lib.apr_table_add(self._table(), to_bytes(key, "table key"), to_bytes(value, "table value"))
 
     def __delitem__(self, key: Text) -> None:
         if key not in self:
             raise KeyError(key)
-        lib.apr_table_unset(self._t, to_bytes(key, "table key"))
+        lib.apr_table_unset(self._table(), to_bytes(key, "table key"))
 
     def clear(self) -> None:
-        lib.apr_table_clear(self._t)
+        lib.apr_table_clear(self._table())
 
-    def copy(self) -> dict:
-        return dict(self.items())
+    def copy(self) -> "Table":
+        """A new table with the same entries, in a pool of its own."""
+        return Table(self.items())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Table):
+            return self.items() == other.items()
+        if isinstance(other, dict):
+            return dict(self.items()) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<modpy.table {self.items()!r}>"
+
+
+# ------------------------------------------------------------ lifetimes
+
+_watched: dict[int, list] = {}
+
+
+def watch(pool, wrapper) -> None:
+    """Invalidate `wrapper` (anything with .invalidate()) when `pool` goes.
+    One pool cleanup per pool, however many wrappers ride on it."""
+    key = address(pool)
+    riders = _watched.get(key)
+    if riders is None:
+        riders = _watched[key] = []
+        cleanups.register(pool, lambda: _release(key))
+    riders.append(wrapper)
+
+
+def _release(key: int) -> None:
+    for wrapper in _watched.pop(key, ()):
+        wrapper.invalidate()
+
+
+def view(t, pool) -> Table:
+    """A Table over `t`, an APR table living in `pool`."""
+    table = Table(t)
+    watch(pool, table)
+    return table
+

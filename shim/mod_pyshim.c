@@ -32,6 +32,7 @@
 #include "http_request.h"
 #include "http_connection.h"
 #include "ap_mpm.h"
+#include "apr_strings.h"
 
 module AP_MODULE_DECLARE_DATA pyshim_module;
 APLOG_USE_MODULE(pyshim);

@@ -235,6 +235,7 @@ def test_python_import_runs_once_in_each_child(apache_factory, tmp_path):
         <Directory "{{htdocs}}">
             SetHandler mod_python
             PythonHandler reader
+            PythonInterpreter main_interpreter
         </Directory>
     """, mpm="prefork")
     server.write("started.py", f"""

@@ -1,0 +1,58 @@
+"""The table object over apr_table_t, and apache.table/make_table."""
+
+CODE = """
+    from mod_python import apache
+
+    def handler(req):
+        t = apache.table()
+        t["Content-Type"] = "a"
+        t.add("set-cookie", "1")
+        t.add("Set-Cookie", "2")
+        h = req.headers_in
+        out = [
+            t["content-type"], t["SET-COOKIE"], t.get("set-cookie"), t.get_all("Set-Cookie"),
+            "CONTENT-TYPE" in t, "nope" in t, 5 in t, len(t), list(t.keys()),
+            sorted(dict(apache.make_table({"b": "2", "a": "1"}).items()).items()),
+            apache.table([("x", "1"), ("x", "2")]).get_all("X"),
+            h["x-multi"], h.get_all("X-MULTI"), h.get("x-bytes"),
+        ]
+        del t["set-cookie"]
+        out.append(list(t.items()))
+        try:
+            del t["absent"]
+        except KeyError:
+            out.append("KeyError")
+        for bad in (lambda: t.__setitem__("k", 5), lambda: t.__setitem__("k\\0", "v")):
+            try:
+                bad()
+            except (TypeError, ValueError) as e:
+                out.append(type(e).__name__)
+        req.headers_out.add("X-Out", "one")
+        req.headers_out.add("X-Out", "two")
+        req.err_headers_out["X-Err"] = "kept"
+        t.clear()
+        out.append(len(t))
+        req.write(repr(out))
+        return apache.OK
+"""
+
+
+def test_table(apache_factory):
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler t
+        </Directory>
+    """)
+    server.write("t.py", CODE)
+    server.start()
+    r = server.get("/t", headers=[("X-Multi", "1"), ("X-Multi", "2"), ("X-Bytes", b"\xff\xfe")])
+    assert r.status_code == 200, server.error_log()
+    assert eval(r.text) == [
+        "a", ["1", "2"], "1", ["1", "2"], True, False, False, 3, ["Content-Type", "set-cookie", "Set-Cookie"],
+        [("a", "1"), ("b", "2")], ["1", "2"],
+        "1, 2", ["1, 2"], "\udcff\udcfe",     # Apache merges repeated request headers
+        [("Content-Type", "a")], "KeyError", "TypeError", "ValueError", 0,
+    ]
+    assert r.headers.get_list("x-out") == ["one", "two"]
+    assert r.headers["x-err"] == "kept"
