@@ -275,6 +275,7 @@ class Options:
     threads: int = 16
     json_path: Optional[str] = None
     keep: bool = False
+    only: Optional[str] = None
 
 
 def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
@@ -289,6 +290,7 @@ def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
     parser.add_argument("--threads", type=int, default=o.threads, help="threads per child (event/worker)")
     parser.add_argument("--json", dest="json_path", default=o.json_path, help="write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the servers' temp dirs (logs)")
+    parser.add_argument("--only", help="comma-separated server names to run (the baseline is always run)")
 
 
 def options(args: argparse.Namespace) -> Options:
@@ -325,6 +327,12 @@ def compare(servers: list[Server], baseline: str, opts: Options, title: str = ""
     """Warm each server, then `rounds` alternating wrk rounds; the table of
     medians, spreads and ratios against `baseline`; the results as a dict."""
     names = [s.name for s in servers]
+    if opts.only:
+        wanted = set(opts.only.split(",")) | {baseline}
+        unknown = wanted - set(names)
+        if unknown:
+            raise ValueError(f"--only: no server named {', '.join(sorted(unknown))} (have {names})")
+        servers = [s for s in servers if s.name in wanted]
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not one of {names}")
     rounds: dict[str, list[dict]] = {s.name: [] for s in servers}
