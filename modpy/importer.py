@@ -25,6 +25,10 @@ from typing import Any, Optional
 from .grammar import HandlerSpec
 
 
+class Vanished(FileNotFoundError):
+    """A handler module file that is not there (any more)."""
+
+
 class Namespace:
     """The handler modules of one interpreter name."""
 
@@ -37,7 +41,10 @@ class Namespace:
         cached = self._files.get(path)
         if cached is not None and not autoreload:
             return cached[1]
-        mtime = os.stat(path).st_mtime_ns
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except FileNotFoundError as e:
+            raise Vanished(e.errno, e.strerror, path) from None
         if cached is not None and cached[0] == mtime:
             return cached[1]
         with self._lock:                    # one thread (re)loads, the others wait
@@ -94,10 +101,23 @@ def module_file(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
     return None
 
 
+# (module, directory) -> the file module_file() found: saves a stat per
+# request; a file that vanishes is looked for again from scratch.
+_found: dict[tuple[str, Optional[str]], str] = {}
+
+
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
          autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
+    key = (spec.module, directory)
+    path = _found.get(key)
+    if path is not None:
+        try:
+            return namespace(interpreter).load_file(path, autoreload, optimize)
+        except Vanished:
+            _found.pop(key, None)
     path = module_file(spec, directory)
     if path is not None:
+        _found[key] = path
         return namespace(interpreter).load_file(path, autoreload, optimize)
     module = sys.modules.get(spec.module)
     return module if module is not None else importlib.import_module(spec.module)
