@@ -67,6 +67,19 @@ class _Table(_Str):
         return table
 
 
+# The few content types a site uses, as C strings that live as long as the
+# process: setting one costs no copy into the request pool (and no call into
+# APR, where cffi would drop and retake the GIL).  Bounded; others are copied.
+_content_types: dict = {}
+_CONTENT_TYPES_MAX = 64
+
+
+def _content_type_cstr(value: Union[str, bytes], pool):
+    if type(value) is not str or len(_content_types) >= _CONTENT_TYPES_MAX:
+        return pstr(pool, value, "req.content_type")
+    return _content_types.setdefault(value, ffi.new("char[]", to_bytes(value, "req.content_type")))
+
+
 class Request:
     """mod_python's request object (see the manual's "Request Object")."""
 
@@ -132,7 +145,10 @@ class Request:
 
     @content_type.setter
     def content_type(self, value: Union[str, bytes]) -> None:
-        lib.ap_set_content_type(self._r, pstr(self._r.pool, value, "req.content_type"))
+        ct = _content_types.get(value) if type(value) is str else None
+        if ct is None:
+            ct = _content_type_cstr(value, self._r.pool)
+        lib.ap_set_content_type(self._r, ct)
 
     @property
     def server(self):
