@@ -95,6 +95,7 @@ class Server:
     expect: Optional[bytes] = None
     modpy: bool = False            # load modpy's shim (False: leave it out)
     setup: Optional[Callable[["Server"], None]] = None
+    requires: Optional[tuple] = None   # (modpy module, feature): fail clearly when missing
 
     root: str = ""
     port: int = 0
@@ -113,6 +114,8 @@ class Server:
 
     # lifecycle ---------------------------------------------------------
     def start(self, base: str, mpm: str, processes: int, threads: int) -> None:
+        if self.requires:
+            require_modpy(*self.requires)
         self.root = tempfile.mkdtemp(prefix=f"{self.name}-", dir=base)
         self.port = free_port()
         for rel, content in self.files.items():
@@ -120,8 +123,8 @@ class Server:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb" if isinstance(content, bytes) else "w") as f:
                 f.write(content if isinstance(content, bytes) else textwrap.dedent(content))
-            if rel.endswith((".cgi", ".sh")):
-                os.chmod(path, 0o755)
+            if (content[:2] if isinstance(content, bytes) else content[:2].encode()) == b"#!":
+                os.chmod(path, 0o755)           # a script: executable, for mod_cgid
         if self.setup:
             self.setup(self)
         conf = HttpdConf(root=self.root, port=self.port, mpm=mpm, log_level="warn",
@@ -196,7 +199,8 @@ class Server:
         return pids
 
     def cpu_seconds(self) -> float:
-        """utime+stime of the parent and the children, all threads."""
+        """utime+stime of the parent and the children, all threads, plus
+        what they reaped (cutime+cstime: CGI processes under mod_cgid)."""
         total = 0
         for pid in self.pids():
             try:
@@ -204,7 +208,7 @@ class Server:
                     fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(x) for x in fields[11:15])
         return total / CLK_TCK
 
     def rss_kb(self) -> int:
@@ -217,6 +221,14 @@ class Server:
             except OSError:
                 continue
         return total
+
+
+def require_modpy(module: str, feature: str) -> None:
+    """Fail clearly when modpy does not have a feature a bench needs yet."""
+    base = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "modpy")
+    if not (os.path.exists(os.path.join(base, module + ".py")) or os.path.isdir(os.path.join(base, module))):
+        raise BenchError(f"modpy has no {feature} yet (modpy/{module}.py is missing): "
+                         f"this comparison runs once it lands")
 
 
 # ---------------------------------------------------------------- wrk
@@ -398,3 +410,12 @@ def target(label: str, value: float, op: str, goal: float) -> bool:
     met = value >= goal if op == ">=" else value <= goal
     print(f"  target {label}: {value:.2f} {op} {goal} -> {'met' if met else 'MISSED'}")
     return met
+
+
+def run(main: Callable[[], int]) -> None:
+    """Exit with main()'s status; a BenchError is a message, not a traceback."""
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -8,7 +8,6 @@ CPU per request; beyond that, beat it.
 from __future__ import annotations
 
 import argparse
-import sys
 
 import harness as H
 
@@ -73,4 +72,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    H.run(main)
