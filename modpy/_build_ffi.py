@@ -213,6 +213,7 @@ void ap_add_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
+int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void ap_set_content_type(request_rec *r, const char *ct);
 const char *ap_get_server_banner(void);
 const char *ap_get_server_description(void);
@@ -251,6 +252,18 @@ SOURCE = r"""
 #include "ap_mpm.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
+
+/* req.write(): write and flush in one call, so cffi drops and retakes the
+ * GIL once instead of twice (a thread switch each under load).
+ * 0, or -1 when the write failed, -2 when the flush did. */
+static int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
+{
+    if (nbyte > 0 && ap_rwrite(buf, nbyte, r) < 0)
+        return -1;
+    if (flush && ap_rflush(r) < 0)
+        return -2;
+    return 0;
+}
 """
 
 # Runs once, inside Apache, the first time the shim calls an entry point.

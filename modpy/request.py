@@ -165,10 +165,11 @@ class Request:
         """Send data to the client (str as UTF-8); flush unless told not to,
         as mod_python does."""
         buf = to_bytes(data, "req.write() data") if not isinstance(data, bytes) else data
-        if buf and lib.ap_rwrite(buf, len(buf), self._r) < 0:
+        status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
+        if status == -1:
             raise OSError("write failed: the client closed the connection")
-        if flush:
-            self.flush()
+        if status == -2:
+            raise OSError("flush failed: the client closed the connection")
 
     def flush(self) -> None:
         if lib.ap_rflush(self._r) < 0:
