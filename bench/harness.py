@@ -94,6 +94,7 @@ class Server:
     files: dict = field(default_factory=dict)
     expect: Optional[bytes] = None
     modpy: bool = False            # load modpy's shim (False: leave it out)
+    shim: Optional[str] = None     # another modpy build's mod_pyshim.so (A/B runs)
     setup: Optional[Callable[["Server"], None]] = None
     requires: Optional[tuple] = None   # (modpy module, feature): fail clearly when missing
 
@@ -130,8 +131,10 @@ class Server:
         conf = HttpdConf(root=self.root, port=self.port, mpm=mpm, log_level="warn",
                          body=mpm_settings(mpm, processes, threads) + self.expand(textwrap.dedent(self.body)))
         text = conf.render()
-        if not self.modpy:                  # mod_python / mod_wsgi own the interpreter here
+        if not self.modpy or self.shim:     # mod_python / mod_wsgi own the interpreter here
             text = "\n".join(line for line in text.splitlines() if "pyshim_module" not in line)
+        if self.shim:
+            text = f"LoadModule pyshim_module {self.shim}\n" + text
         path = os.path.join(self.root, "httpd.conf")
         os.makedirs(self.htdocs, exist_ok=True)
         with open(path, "w") as f:
@@ -288,6 +291,7 @@ class Options:
     json_path: Optional[str] = None
     keep: bool = False
     only: Optional[str] = None
+    against: Optional[str] = None
 
 
 def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
@@ -303,6 +307,8 @@ def add_arguments(parser: argparse.ArgumentParser, **defaults) -> None:
     parser.add_argument("--json", dest="json_path", default=o.json_path, help="write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the servers' temp dirs (logs)")
     parser.add_argument("--only", help="comma-separated server names to run (the baseline is always run)")
+    parser.add_argument("--against", help="comma-separated source trees of other modpy builds (each built "
+                        "in its own .venv): each runs as one more server, 'modpy@<dir name>'")
 
 
 def options(args: argparse.Namespace) -> Options:
@@ -345,6 +351,8 @@ def compare(servers: list[Server], baseline: str, opts: Options, title: str = ""
         if unknown:
             raise ValueError(f"--only: no server named {', '.join(sorted(unknown))} (have {names})")
         servers = [s for s in servers if s.name in wanted]
+    servers = servers + other_builds(servers, opts.against)
+    names = [s.name for s in servers]
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not one of {names}")
     rounds: dict[str, list[dict]] = {s.name: [] for s in servers}
@@ -368,6 +376,23 @@ def compare(servers: list[Server], baseline: str, opts: Options, title: str = ""
         with open(opts.json_path, "w") as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def other_builds(servers: list[Server], against: Optional[str]) -> list[Server]:
+    """Copies of the modpy server, each loading another build's shim: A/B
+    runs of a change, side by side in one run."""
+    mine = next((s for s in servers if s.modpy), None)
+    if not against or mine is None:
+        return []
+    extra = []
+    for tree in against.split(","):
+        shim = os.path.join(os.path.abspath(tree), "modpy", "mod_pyshim.so")
+        if not os.path.exists(shim):
+            raise BenchError(f"--against {tree}: no {shim} (build that tree: pip install -e {tree})")
+        extra.append(Server(f"modpy@{os.path.basename(os.path.normpath(tree))}", mine.body, mine.path,
+                            files=dict(mine.files), expect=mine.expect, modpy=True, shim=shim,
+                            setup=mine.setup, requires=mine.requires))
+    return extra
 
 
 def summarize(rounds: dict[str, list[dict]], baseline: str) -> dict:
@@ -396,10 +421,10 @@ def print_table(result: dict) -> None:
     summary, baseline = result["summary"], result["baseline"]
     if result["title"]:
         print(result["title"])
-    print(f"{'server':>16} {'req/s':>9} {'spread':>7} {'x ' + baseline:>12} "
+    print(f"{'server':>24} {'req/s':>9} {'spread':>7} {'x ' + baseline:>12} "
           f"{'CPU us/req':>11} {'spread':>7} {'x ' + baseline:>12} {'failed':>7} {'RSS MB':>7}")
     for name, s in summary.items():
-        print(f"{name:>16} {s['rps']:9.0f} {spread(s['rps_min'], s['rps_max'], s['rps']):>7} "
+        print(f"{name:>24} {s['rps']:9.0f} {spread(s['rps_min'], s['rps_max'], s['rps']):>7} "
               f"{s['rps_ratio']:12.2f} {s['cpu_us_per_req']:11.1f} "
               f"{spread(s['cpu_min'], s['cpu_max'], s['cpu_us_per_req']):>7} {s['cpu_ratio']:12.2f} "
               f"{s['failures']:7d} {s['rss_kb'] / 1024:7.1f}")
