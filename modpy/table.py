@@ -13,6 +13,7 @@ from typing import Iterator, Optional, Union
 from ._ffi import NULL, ffi, lib, text, to_bytes
 
 Text = Union[str, bytes]
+_SCAN_MAX = 24      # larger tables are searched by apr_table_get (hashed)
 
 
 class Table(MutableMapping):
@@ -58,20 +59,40 @@ class Table(MutableMapping):
         return len(self.items())
 
     # lookups ---------------------------------------------------------
+    def _find(self, key: Text):
+        """apr_table_get(): the first value of `key` (ASCII case-insensitive)
+        or NULL.  A small table is searched here in Python: a call into C
+        makes cffi drop and retake the GIL, a thread switch under load.  The
+        array header is the start of every apr_table_t (apr_table_elts() is
+        that very cast), so reading it needs no call."""
+        key = to_bytes(key, "table key")
+        elts = ffi.cast("apr_array_header_t *", self._t)
+        n = elts.nelts
+        if n > _SCAN_MAX:
+            return lib.apr_table_get(self._t, key)
+        entries = ffi.cast("apr_table_entry_t *", elts.elts)
+        want = key.lower()
+        for i in range(n):
+            entry = entries[i]
+            k = entry.key
+            if k != NULL and ffi.string(k).lower() == want:
+                return entry.val
+        return NULL
+
     def __getitem__(self, key: Text) -> str:
-        value = lib.apr_table_get(self._t, to_bytes(key, "table key"))
+        value = self._find(key)
         if value == NULL:
             raise KeyError(key)
         return text(value)
 
     def get(self, key: Text, default=None):
-        value = lib.apr_table_get(self._t, to_bytes(key, "table key"))
+        value = self._find(key)
         return default if value == NULL else text(value)
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return lib.apr_table_get(self._t, to_bytes(key, "table key")) != NULL
+        return self._find(key) != NULL
 
     def get_all(self, key: Text) -> list[str]:
         """Every value of `key`, in order."""
