@@ -14,7 +14,8 @@ import sys
 import time
 
 import harness as H
-from hello import HANDLER, PYTHON_SECTION, BODY
+import members
+from hello import BODY, HANDLER, PYTHON_SECTION
 
 PROFILER = '''
 import cProfile, threading
@@ -45,6 +46,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--autoreload", default="On", choices=("On", "Off"))
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--handler", default="hello", choices=("hello", "members"))
     args = parser.parse_args()
     def write_profiler(server: H.Server) -> None:
         with open(os.path.join(server.htdocs, "prof.py"), "w") as f:
@@ -52,7 +54,8 @@ def main() -> int:
 
     server = H.Server("modpy", "PythonImport {htdocs}/prof.py main_interpreter\n" +
                       PYTHON_SECTION % args.autoreload, "/app/hello.py",
-                      files={"app/hello.py": HANDLER}, expect=BODY, modpy=True, setup=write_profiler)
+                      files={"app/hello.py": HANDLER if args.handler == "hello" else members.HANDLER},
+                      expect=BODY if args.handler == "hello" else members.EXPECT, modpy=True, setup=write_profiler)
     with H.Fleet([server], H.Options(threads=4)):
         H.run_wrk(server, args.seconds, 4)
         time.sleep(0.5)
