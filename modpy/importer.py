@@ -123,10 +123,17 @@ def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
     return module if module is not None else importlib.import_module(spec.module)
 
 
+_MISSING = object()
+
+
 def resolve(module: types.ModuleType, dotted: str, arg: Any, silent: bool = False) -> Any:
     """Walk `a.b.c` from the module.  A class met on the way is instantiated
     with `arg` (the request) before its attribute is taken, as the manual
     says.  With `silent`, a missing name gives None."""
+    if "." not in dotted:                   # the usual `handler`: one lookup
+        obj = getattr(module, dotted, _MISSING)
+        if obj is not _MISSING:
+            return obj
     obj = module
     for part in dotted.split("."):
         parent = obj
