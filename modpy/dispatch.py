@@ -218,7 +218,16 @@ def interpreter_name(req: Request, ph: Phase, entry: HandlerEntry, config: DirCo
         filename = req.filename
         if filename:
             return os.path.dirname(filename) + "/"
-    return text(req._r.server.server_hostname) or "main_interpreter"
+    s = req._r.server
+    name = _hostnames.get(s)
+    if name is None:
+        name = _hostnames[s] = text(s.server_hostname) or "main_interpreter"
+    return name
+
+
+# server_rec * (cdata: hashed by address) -> its interpreter name; a
+# child's server_recs and their names are fixed for its life.
+_hostnames: dict = {}
 
 
 _path_lock = threading.Lock()
