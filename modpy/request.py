@@ -13,7 +13,7 @@ from typing import Callable, Optional, Union
 
 from . import constants as C
 from . import log
-from ._ffi import NULL, ffi, lib, pstr, text, to_bytes
+from ._ffi import ENCODING, ERRORS, NULL, ffi, lib, pstr, text, to_bytes
 from .table import Table
 
 
@@ -29,7 +29,8 @@ class _Str:
     def __get__(self, req, owner=None):
         if req is None:
             return self
-        return text(getattr(req._r, self.field))
+        p = getattr(req._r, self.field)     # text(), inlined: members are read often
+        return None if p == NULL else ffi.string(p).decode(ENCODING, ERRORS)
 
     def __set__(self, req, value) -> None:
         if not self.writable:
