@@ -54,7 +54,8 @@ def servers() -> list:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    H.add_arguments(parser, connections=16)
+    H.add_arguments(parser, connections=16, threads=32)   # spare threads: event MPM drops
+                                                           # keep-alives when all are busy
     args = parser.parse_args()
     result = H.compare(servers(), "mod_python", H.options(args), "CGI script, 16 connections")
     s = result["summary"]

@@ -90,7 +90,7 @@ def main() -> int:
                       files={"app/hello.py": HANDLER, "cgi/script.py": SCRIPT, "upload/up.py": UPLOAD},
                       modpy=True)
     results = {}
-    with H.Fleet([server], H.Options(mpm=args.mpm, processes=1, threads=16)):
+    with H.Fleet([server], H.Options(mpm=args.mpm, processes=1, threads=32)):
         for name in names:
             path, expect, body, _ = WORKLOADS[name]
             server.path, server.expect = path, expect
