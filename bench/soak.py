@@ -86,9 +86,10 @@ def main() -> int:
             raise H.BenchError(f"unknown workload {name!r} (have {', '.join(WORKLOADS)})")
         if WORKLOADS[name][3]:
             H.require_modpy(*WORKLOADS[name][3])
-    server = H.Server("modpy", PYTHON_SECTION % "On" + CGIHANDLER + UPLOAD_SECTION, WORKLOADS[names[0]][0],
+    # checked on start with a GET of the hello handler, whatever the workloads
+    server = H.Server("modpy", PYTHON_SECTION % "On" + CGIHANDLER + UPLOAD_SECTION, WORKLOADS["hello"][0],
                       files={"app/hello.py": HANDLER, "cgi/script.py": SCRIPT, "upload/up.py": UPLOAD},
-                      modpy=True)
+                      expect=BODY, modpy=True)
     results = {}
     with H.Fleet([server], H.Options(mpm=args.mpm, processes=1, threads=32)):
         for name in names:
