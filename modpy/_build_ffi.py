@@ -346,6 +346,7 @@ void ap_add_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
+int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void ap_set_content_type(request_rec *r, const char *ct);
 const char *ap_get_server_banner(void);
 const char *ap_get_server_built(void);
@@ -501,6 +502,18 @@ static void modpy_register_filter(const char *name, int input)
         ap_register_input_filter(name, modpy_in_filter, NULL, AP_FTYPE_RESOURCE);
     else
         ap_register_output_filter(name, modpy_out_filter, NULL, AP_FTYPE_RESOURCE);
+}
+
+/* req.write(): write and flush in one call, so cffi drops and retakes the
+ * GIL once instead of twice (a thread switch each under load).
+ * 0, or -1 when the write failed, -2 when the flush did. */
+static int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
+{
+    if (nbyte > 0 && ap_rwrite(buf, nbyte, r) < 0)
+        return -1;
+    if (flush && ap_rflush(r) < 0)
+        return -2;
+    return 0;
 }
 """
 

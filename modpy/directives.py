@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import grammar
+from . import grammar, runtime
 from .config import DirConfig, HandlerEntry, ServerConfig
 from .grammar import DirectiveError
 from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, POST_READ_REQUEST, TRANS
@@ -95,6 +95,7 @@ def _filter(name, args, where, dconf, sconf):
     spec, filter_name = grammar.parse_filter(args)
     entry = HandlerEntry(spec, name, (), where.directory, where.origin)
     sconf.filters[filter_name] = (entry, name == "PythonInputFilter")
+    runtime.python_filters = True
 
 
 def _connection(name, args, where, dconf, sconf):

@@ -22,7 +22,7 @@ from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
 from .errors import SERVER_RETURN, describe, server_return_value
 from .grammar import DirectiveError, parse_handler
-from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
+from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
 from .table import Table
 
@@ -135,21 +135,45 @@ def config_table(config: DirConfig) -> Table:
 _live: dict[int, Request] = {}
 
 
-def request_for(r, slot) -> Request:
-    """The Request of a request_rec: made at its first Python phase, kept
-    for the others, dropped with the request pool."""
-    key = address(r)
-    req = _live.get(key)
+def request_for(r, slot, keep_it: bool = True) -> Request:
+    """The one Request of a request_rec: made at its first Python phase (or
+    when a filter or req.main first asks for it) and, when `keep_it`, kept
+    for the others until the request pool goes."""
+    req = _live.get(address(r))
     if req is None:
-        req = _live[key] = Request(r, slot)
-        cleanups.register(r.pool, lambda: _live.pop(key, None))
+        req = Request(r, slot)
+        if keep_it:
+            keep(req)
     return req
+
+
+def _must_keep(which: int, dconf, slot) -> bool:
+    """From the handler phase on the per-dir config is final, so when no
+    later phase has Python work and no Python filter can ask for the
+    request, it need not be kept: that saves a pool cleanup (a call back
+    into Python) per request.  add_handler() keeps it when it adds work."""
+    from . import runtime
+    return which < HANDLER.number or runtime.python_filters or _later_work(which, dconf, slot)
+
+
+def _later_work(which: int, dconf, slot) -> bool:
+    rconf = ffi.cast("modpy_req_conf *", slot[0])
+    phases = (dconf.phases if dconf != NULL else 0) | (rconf.phases if rconf != NULL else 0)
+    return phases >> (which + 1) != 0
+
+
+def keep(req: Request) -> None:
+    """Remember a Request for the later phases of its request."""
+    key = address(req._r)
+    if key not in _live:
+        _live[key] = req
+        cleanups.register(req._r.pool, lambda: _live.pop(key, None))
 
 
 def phase(r, which: int, dconf, slot) -> int:
     """Run the handlers of one phase; the shim's modpy_phase."""
     ph = PHASES[which]
-    req = request_for(r, slot)
+    req = request_for(r, slot, _must_keep(which, dconf, slot))
     config = resolve(dconf)
     req._config = config
     req.phase = ph.directive
@@ -218,7 +242,16 @@ def interpreter_name(req: Request, ph: Phase, entry: HandlerEntry, config: DirCo
         filename = req.filename
         if filename:
             return os.path.dirname(filename) + "/"
-    return text(req._r.server.server_hostname) or "main_interpreter"
+    s = req._r.server
+    name = _hostnames.get(s)
+    if name is None:
+        name = _hostnames[s] = text(s.server_hostname) or "main_interpreter"
+    return name
+
+
+# server_rec * (cdata: hashed by address) -> its interpreter name; a
+# child's server_recs and their names are fixed for its life.
+_hostnames: dict = {}
 
 
 _path_lock = threading.Lock()
@@ -295,6 +328,7 @@ def add_handler(req: Request, htype: str, handler: Union[str, Callable], directo
         except DirectiveError as e:
             raise ValueError(f"req.add_handler: {e}") from None
     req._added.setdefault(ph.number, []).append(entry)
+    keep(req)
     rconf = ffi.cast("modpy_req_conf *", req._slot[0])
     if rconf == NULL:
         rconf = ffi.cast("modpy_req_conf *", lib.apr_pcalloc(req._r.pool, ffi.sizeof("modpy_req_conf")))

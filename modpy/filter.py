@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Optional, Union
 
-from . import brigade, cleanups, importer, log
+from . import brigade, cleanups, importer, log, runtime
 from ._ffi import NULL, address, ffi, lib, text, to_bytes
 from .config import HandlerEntry
 from .grammar import DirectiveError, parse_handler
@@ -260,7 +260,6 @@ def _entry(f) -> Optional[HandlerEntry]:
 
 
 def _main_server():
-    from . import runtime
     return runtime.main_server
 
 
@@ -268,7 +267,6 @@ def _load(state: _State, req):
     """Import the filter's handler under the request's Python settings
     (PythonPath, PythonInterpreter), also when no Python handler ran."""
     from .dispatch import resolve, set_path
-    from . import runtime
     entry = state.entry
     interpreter = "main_interpreter"
     if req is not None:
@@ -304,6 +302,9 @@ def register(req, filter_name: str, handler: str, directory: Optional[str], is_i
         directory = req.hlist.directory
     entry = HandlerEntry(spec, directive, (), directory, "req.register_filter")
     req.__dict__.setdefault("_filters", {})[filter_name.lower()] = entry
+    from .dispatch import keep
+    keep(req)                                # the filter will ask for this Request
+    runtime.python_filters = True
     key = (filter_name.lower(), is_input)
     with _register_lock:
         if key not in _registered:

@@ -27,6 +27,10 @@ from typing import Any, Optional
 from .grammar import HandlerSpec
 
 
+class Vanished(FileNotFoundError):
+    """A handler module file that is not there (any more)."""
+
+
 class Namespace:
     """The handler modules of one interpreter name."""
 
@@ -50,7 +54,10 @@ class Namespace:
         cached = self._files.get(path)
         if cached is not None and not autoreload:
             return cached[1]
-        mtime = os.stat(path).st_mtime_ns
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except FileNotFoundError as e:
+            raise Vanished(e.errno, e.strerror, path) from None
         if cached is not None and cached[0] == mtime:
             return cached[1]
         with self._lock:                    # one thread (re)loads, the others wait
@@ -126,11 +133,24 @@ def current_interpreter() -> str:
     return getattr(_current, "name", "main_interpreter")
 
 
+# (module, directory) -> the file module_file() found: saves a stat per
+# request; a file that vanishes is looked for again from scratch.
+_found: dict[tuple[str, Optional[str]], str] = {}
+
+
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
          autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
     _current.name = interpreter
+    key = (spec.module, directory)
+    path = _found.get(key)
+    if path is not None:
+        try:
+            return namespace(interpreter).load_file(path, autoreload, optimize)
+        except Vanished:
+            _found.pop(key, None)
     path = module_file(spec, directory)
     if path is not None:
+        _found[key] = path
         return namespace(interpreter).load_file(path, autoreload, optimize)
     module = namespace(interpreter).imported(spec.module) if _namespaces else None
     if module is None:
@@ -158,10 +178,17 @@ def load_import(spec: HandlerSpec, interpreter: str, optimize: int = -1) -> type
     return load(spec, None, interpreter, optimize=optimize)
 
 
+_MISSING = object()
+
+
 def resolve(module: types.ModuleType, dotted: str, arg: Any, silent: bool = False) -> Any:
     """Walk `a.b.c` from the module.  A class met on the way is instantiated
     with `arg` (the request) before its attribute is taken, as the manual
     says.  With `silent`, a missing name gives None."""
+    if "." not in dotted:                   # the usual `handler`: one lookup
+        obj = getattr(module, dotted, _MISSING)
+        if obj is not _MISSING:
+            return obj
     obj = module
     for part in dotted.split("."):
         parent = obj

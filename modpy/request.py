@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, Union
 from . import cleanups, log, records, runtime
 from . import constants as C
 from . import table as tables
-from ._ffi import NULL, ffi, lib, pstr, text, to_bytes
+from ._ffi import ENCODING, ERRORS, NULL, ffi, lib, pstr, text, to_bytes
 from .brigade import os_error
 from .table import Table
 
@@ -33,7 +33,8 @@ class _Str:
     def __get__(self, req, owner=None):
         if req is None:
             return self
-        return text(getattr(req._r, self.field))
+        p = getattr(req._r, self.field)     # text(), inlined: members are read often
+        return None if p == NULL else ffi.string(p).decode(ENCODING, ERRORS)
 
     def __set__(self, req, value) -> None:
         if not self.writable:
@@ -100,6 +101,8 @@ class _Related(_Str):
     def __get__(self, req, owner=None):
         if req is None:
             return self
+        from .dispatch import keep
+        keep(req)           # so that the other request's prev/next/main is this one
         return wrap(getattr(req._r, self.field))
 
 
@@ -110,6 +113,19 @@ def wrap(r) -> Optional["Request"]:
     from .dispatch import request_for
     slot = ffi.cast("void **", r.request_config) + runtime.module_index
     return request_for(r, slot)
+
+
+# The few content types a site uses, as C strings that live as long as the
+# process: setting one costs no copy into the request pool (and no call into
+# APR, where cffi would drop and retake the GIL).  Bounded; others are copied.
+_content_types: dict = {}
+_CONTENT_TYPES_MAX = 64
+
+
+def _content_type_cstr(value: Union[str, bytes], pool):
+    if type(value) is not str or len(_content_types) >= _CONTENT_TYPES_MAX:
+        return pstr(pool, value, "req.content_type")
+    return _content_types.setdefault(value, ffi.new("char[]", to_bytes(value, "req.content_type")))
 
 
 class Request:
@@ -185,7 +201,10 @@ class Request:
 
     @content_type.setter
     def content_type(self, value: Union[str, bytes]) -> None:
-        lib.ap_set_content_type(self._r, pstr(self._r.pool, value, "req.content_type"))
+        ct = _content_types.get(value) if type(value) is str else None
+        if ct is None:
+            ct = _content_type_cstr(value, self._r.pool)
+        lib.ap_set_content_type(self._r, ct)
 
     @property
     def server(self):
@@ -252,10 +271,11 @@ class Request:
         """Send data to the client (str as UTF-8); flush unless told not to,
         as mod_python does."""
         buf = to_bytes(data, "req.write() data") if not isinstance(data, bytes) else data
-        if buf and lib.ap_rwrite(buf, len(buf), self._r) < 0:
+        status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
+        if status == -1:
             raise OSError("write failed: the client closed the connection")
-        if flush:
-            self.flush()
+        if status == -2:
+            raise OSError("flush failed: the client closed the connection")
 
     def flush(self) -> None:
         if lib.ap_rflush(self._r) < 0:

@@ -18,6 +18,7 @@ from . import cleanups
 from ._ffi import NULL, address, ffi, lib, text, to_bytes
 
 Text = Union[str, bytes]
+_SCAN_MAX = 24      # larger tables are searched by apr_table_get (hashed)
 
 
 class Table(MutableMapping):
@@ -77,34 +78,53 @@ class Table(MutableMapping):
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return lib.apr_table_elts(self._table()).nelts
+        return ffi.cast("apr_array_header_t *", self._table()).nelts
 
     # lookups ---------------------------------------------------------
+    def _lookup(self, key: Text, first_only: bool) -> list:
+        """The values of `key` (ASCII case-insensitive, as APR compares) as
+        C strings, in order; with `first_only`, at most one.  A small table
+        is searched here in Python: a call into C makes cffi drop and retake
+        the GIL, a thread switch under load.  The array header is the start
+        of every apr_table_t (apr_table_elts() is that very cast), so
+        reading it needs no call.  A large one uses apr_table_get's hash."""
+        t = self._table()
+        key = to_bytes(key, "table key")
+        elts = ffi.cast("apr_array_header_t *", t)
+        n = elts.nelts
+        if first_only and n > _SCAN_MAX:
+            value = lib.apr_table_get(t, key)
+            return [] if value == NULL else [value]
+        entries = ffi.cast("apr_table_entry_t *", elts.elts)
+        want = key.lower()
+        found = []
+        for i in range(n):
+            entry = entries[i]
+            if entry.key != NULL and ffi.string(entry.key).lower() == want:
+                found.append(entry.val)
+                if first_only:
+                    break
+        return found
+
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
-        value = lib.apr_table_get(self._table(), to_bytes(key, "table key"))
-        if value == NULL:
+        found = self._lookup(key, False)
+        if not found:
             raise KeyError(key)
-        first = text(value)
-        if len(self) > 1:
-            every = self.get_all(key)
-            if len(every) > 1:
-                return every
-        return first
+        return text(found[0]) if len(found) == 1 else [text(v) for v in found]
 
     def get(self, key: Text, default=None):
         """The first value of `key` (apr_table_get), or `default`."""
-        value = lib.apr_table_get(self._table(), to_bytes(key, "table key"))
-        return default if value == NULL else text(value)
+        found = self._lookup(key, True)
+        return text(found[0]) if found else default
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return lib.apr_table_get(self._table(), to_bytes(key, "table key")) != NULL
+        return bool(self._lookup(key, True))
 
     def get_all(self, key: Text) -> list[str]:
         """Every value of `key`, in order."""
-        want = (key.decode("utf-8", "surrogateescape") if isinstance(key, bytes) else key).lower()
-        return [v for k, v in self.items() if k.lower() == want]
+        return [text(v) for v in self._lookup(key, False)]
 
     getall = get_all
 
