@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import traceback
 
-from . import cleanups, dispatch, log, runtime
+from . import cleanups, debug, dispatch, log, runtime
 from . import constants as C
 from ._ffi import NULL, ffi, lib
 
@@ -21,6 +21,7 @@ def _log_exception(exc_type, exc, tb) -> None:
 def modpy_boot(module_index):
     runtime.module_index = module_index
     log.install()
+    debug.install()
     return 1
 
 
