@@ -92,7 +92,8 @@ class Apache:
         args = [find_apache(), "-f", self.conf_path, "-DFOREGROUND"]
         args += [f"-D{d}" for d in defines]
         self.proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)   # prefork killpg()s its group on stop
         self._wait_ready()
         return self
 
