@@ -39,6 +39,10 @@ def directive(cmd, dconf, sconf, args) -> object:
     the config pool (Apache prints it with the file and line)."""
     name = text(cmd.cmd.name)
     try:
+        if name == "PythonDirectives":      # EXEC_ON_READ: Apache passes no config record
+            from . import directive_module
+            directive_module.load(cmd, text(args) or "")
+            return NULL
         where = directives.Where(
             directory=text(cmd.path),
             origin=_origin(cmd),
