@@ -3,10 +3,22 @@ the pure pieces in-process."""
 from __future__ import annotations
 
 import re
+import time
 
 from modpy.errors import error_page
 from modpy.status import render_html, render_text
 from modpy.timing import Stats, format_line, wanted
+
+
+def timing_lines(server, want: int) -> list[str]:
+    """The request's line is logged when its pool goes, just after the
+    response is sent: wait for it a little."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [l for l in server.error_log().splitlines() if "modpy timing 'GET /a HTTP/1.1'" in l]
+        if len(lines) >= want or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
 
 
 def test_timing_line_per_request_and_status_page(apache_factory):
@@ -38,7 +50,7 @@ def test_timing_line_per_request_and_status_page(apache_factory):
     server.start()
     for _ in range(3):
         assert server.get("/a").text == "ok"
-    lines = [l for l in server.error_log().splitlines() if "modpy timing 'GET /a HTTP/1.1'" in l]
+    lines = timing_lines(server, 3)
     assert len(lines) == 3
     m = re.search(r"PythonAccessHandler ([\d.]+)ms, PythonHandler ([\d.]+)ms \(total ([\d.]+)ms\)", lines[0])
     assert m, lines[0]
