@@ -170,3 +170,17 @@ def install() -> None:
     save_terminal()
     sys.breakpointhook = _breakpointhook
 
+
+
+def serve_settings(debug: bool = False, post_mortem: bool = False) -> tuple[list[str], list[str]]:
+    """(apache2 arguments, config lines) for `python -m modpy serve --debug
+    / --post-mortem`: one process (-X) so the debugger has the console, and
+    the settings that turn pdb on.  The caller must start apache2 in the
+    foreground with stdin/stdout left on the terminal (not piped, not in a
+    new session)."""
+    lines = []
+    if debug:
+        lines.append("PythonEnablePdb On")
+    if post_mortem:
+        lines.append("PythonOption modpy.post_mortem On")
+    return (["-X"] if lines else []), lines

@@ -109,3 +109,11 @@ def test_error_page_follows_accept():
     assert kind.startswith("text/html") and "&lt;b&gt;" in body
     kind, body = error_page("PythonHandler x failed", ["Traceback"], "*/*")
     assert kind.startswith("text/plain") and body == "modpy: PythonHandler x failed\n\nTraceback\n"
+
+
+def test_serve_settings_for_the_express_server():
+    from modpy.debug import serve_settings, wants_post_mortem
+    assert serve_settings() == ([], [])
+    assert serve_settings(debug=True) == (["-X"], ["PythonEnablePdb On"])
+    assert serve_settings(post_mortem=True) == (["-X"], ["PythonOption modpy.post_mortem On"])
+    assert wants_post_mortem({"modpy.post_mortem": "On"}) and not wants_post_mortem({})
