@@ -113,6 +113,9 @@ class Namespace:
         directory = os.path.dirname(path)
         old_tree = {name: sys.modules.pop(name) for name in (loaded.tree if loaded else ())
                     if name in sys.modules}
+        # stamps taken before reading: a save during the import shows as a
+        # change on the next request, never as the version already loaded
+        known = {p: _mtime(p) for p in ([path, *loaded.stamps] if loaded else [path])}
         before = set(sys.modules)
         try:
             module = self._execute(path, optimize)
@@ -122,10 +125,10 @@ class Namespace:
                     sys.modules.pop(name, None)
             sys.modules.update(old_tree)
             if loaded is not None:
-                loaded.failed = self._current(loaded)
+                loaded.failed = known
             raise
         tree = tree_modules(directory)
-        stamps = {path: _mtime(path), **{p: _mtime(p) for p in tree.values()}}
+        stamps = {**{p: _mtime(p) for p in tree.values()}, **known}
         self._files[path] = _Loaded(module, stamps, tuple(tree))
         return module
 

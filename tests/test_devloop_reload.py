@@ -142,3 +142,54 @@ def test_handler_error_names_phase_handler_request_and_config_line(apache_factor
                      if "no_such_module" in line)
     assert f"PythonHandler no_such_module (configured at {server.conf_path}:{conf_line})" in log
     assert "No module named 'no_such_module'" in log
+
+
+def stat_calls_per_request(apache_factory, autoreload: str) -> list[int]:
+    """Run `apache2 -X` under strace and count the file calls that name
+    the handler's .py files, per request (after a first, loading one)."""
+    import shutil
+    import signal
+    import subprocess
+    from modpy.httpdconf import find_apache
+    from tests.apache import clean_env
+    assert shutil.which("strace"), "strace is needed for this test"
+    server = apache_factory(SITE.replace("PythonDebug On", f"PythonAutoReload {autoreload}"))
+    server.write("app.py", "import helper\n\ndef handler(req):\n    req.write(helper.V)\n    return 0\n")
+    server.write("helper.py", "V = 'ok'\n")
+    trace = os.path.join(server.root, "strace.out")
+    proc = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=%stat,%fstat,access,open,openat", "-o", trace,
+                             find_apache(), "-X", "-f", server.conf_path],
+                            env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        import httpx
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(server.url("/"), timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, server.error_log()
+                time.sleep(0.1)
+        def python_files() -> int:
+            with open(trace) as f:
+                return sum(1 for line in f if server.htdocs in line and '.py"' in line)
+        counts = []
+        for _ in range(3):
+            before = python_files()
+            assert httpx.get(server.url("/x"), timeout=5).text == "ok"
+            time.sleep(0.2)
+            counts.append(python_files() - before)
+        return counts
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
+def test_autoreload_off_never_stats(apache_factory):
+    assert stat_calls_per_request(apache_factory, "Off") == [0, 0, 0]
+
+
+def test_autoreload_on_stats_the_handler_and_its_imports(apache_factory):
+    counts = stat_calls_per_request(apache_factory, "On")
+    assert all(c >= 2 for c in counts), counts            # app.py and helper.py, each request
