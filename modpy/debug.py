@@ -85,7 +85,9 @@ def _open() -> Optional[pdb.Pdb]:
     if streams is None:
         _session.release()
         return None
-    debugger = pdb.Pdb(stdin=streams[0], stdout=streams[1])
+    # modpy's own frames are skipped: stepping off the end of a handler
+    # goes on to the next Python code run, not into the dispatcher
+    debugger = pdb.Pdb(stdin=streams[0], stdout=streams[1], skip=["modpy.*", "mod_python.*"])
     debugger.use_rawinput = False          # read the terminal, not sys.stdin
     debugger.modpy_streams = streams
     return debugger
