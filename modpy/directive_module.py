@@ -34,7 +34,9 @@ def load(cmd, args: str) -> None:
     """Import the declaring module and add its directives to Apache."""
     source = _import_path(args)
     try:
-        module = importlib.import_module(source)
+        module = sys.modules.get(source)
+        # read afresh at each config reading: a restart picks up new declarations
+        module = importlib.reload(module) if module is not None else importlib.import_module(source)
     except Exception as e:
         raise DirectiveError(f"cannot import '{source}': {type(e).__name__}: {e}") from None
     declared = userdirectives.check(getattr(module, "DIRECTIVES", None), source)

@@ -235,8 +235,10 @@ def _set_path(config: DirConfig, entry: HandlerEntry) -> None:
 
 
 def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> int:
-    """Log a failed handler; with PythonDebug On, show it to the client too
-    (as text, and only if nothing was sent yet).  Never otherwise."""
+    """Log a failed handler (one entry, through `logging`, so a user's own
+    handlers see it too); with PythonDebug On, show it to the client
+    (HTML or text by Accept, and only if nothing was sent yet); with
+    modpy.post_mortem, open pdb on it first."""
     headline, lines = describe(ph.directive, str(entry), entry.origin, req.the_request, exc)
     _handler_log.error("%s", "\n".join([headline] + lines))
     if debug.wants_post_mortem(req._config.options):

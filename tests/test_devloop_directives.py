@@ -157,3 +157,17 @@ def test_argument_kinds_and_merges():
     t = Table()
     t.add((Directive("Foo"),))
     assert t.get("FOO").name == "Foo"
+
+
+def test_a_restart_reads_changed_declarations(apache_factory):
+    server = apache_factory()
+    site(server, BODY)
+    server.start()
+    assert server.get("/").status_code == 200
+    with open(os.path.join(server.root, "lib", "greeter", "directives.py"), "a") as f:
+        f.write("DIRECTIVES.append(Directive('GreetingNew', args='one'))\n")
+    server.set_body(server.conf.body.replace("GreetingText \"hello there\"",
+                                             "GreetingText \"hello there\"\nGreetingNew fresh"))
+    server.write("app.py", HANDLER.replace('value(req, "GreetingServerOnly")', 'value(req, "GreetingNew")'))
+    server.graceful()
+    assert server.get("/").text == repr(("hello there", None, ["a", "b"], "abc", "fresh"))
