@@ -21,6 +21,7 @@ import os
 import pdb
 import sys
 import threading
+import types
 from typing import Any, Callable, Optional
 
 _saved_fds: Optional[tuple[int, int]] = None
@@ -74,6 +75,33 @@ def _refuse(what: str, reason: str) -> None:
         log.log_error(f"modpy: {what} ignored: {reason}; running without the debugger")
 
 
+_OURS = ("modpy.*", "mod_python.*")
+
+
+class _Pdb(pdb.Pdb):
+    """pdb that ends a breakpoint() session when the handler that called
+    it returns: stepping off its end must not leave the thread traced (and
+    the terminal taken) for the requests that follow."""
+
+    session_frame = None     # the handler's frame, for breakpoint() sessions
+
+    def dispatch_return(self, frame, arg):
+        result = super().dispatch_return(frame, arg)
+        if frame is self.session_frame:
+            self.session_frame = None
+            self.clear_all_breaks()
+            self.set_continue()
+        return result
+
+
+def _handler_frame(frame: types.FrameType) -> types.FrameType:
+    """The outermost caller of `frame` that is user code: the handler."""
+    while frame.f_back is not None and not frame.f_back.f_globals.get("__name__", "").startswith(
+            ("modpy.", "mod_python.")):
+        frame = frame.f_back
+    return frame
+
+
 def _open() -> Optional[pdb.Pdb]:
     """A pdb on the terminal, holding the one-session lock; None (lock not
     held) when there is no terminal after all."""
@@ -87,7 +115,7 @@ def _open() -> Optional[pdb.Pdb]:
         return None
     # modpy's own frames are skipped: stepping off the end of a handler
     # goes on to the next Python code run, not into the dispatcher
-    debugger = pdb.Pdb(stdin=streams[0], stdout=streams[1], skip=["modpy.*", "mod_python.*"])
+    debugger = _Pdb(stdin=streams[0], stdout=streams[1], skip=list(_OURS))
     debugger.use_rawinput = False          # read the terminal, not sys.stdin
     debugger.modpy_streams = streams
     return debugger
@@ -159,7 +187,9 @@ def _breakpointhook(*args: Any, **kwargs: Any) -> None:
         _close(debugger)
 
     debugger.set_continue, debugger.set_quit = set_continue, set_quit
-    debugger.set_trace(sys._getframe(1))
+    frame = sys._getframe(1)
+    debugger.session_frame = _handler_frame(frame)
+    debugger.set_trace(frame)
 
 
 def wants_post_mortem(options: dict) -> bool:
