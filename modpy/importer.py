@@ -63,12 +63,17 @@ def _under(directory: str, module: object) -> Optional[str]:
     return None if "/site-packages/" in path or "/dist-packages/" in path else path
 
 
+_NEVER_RELOADED = ("_modpy_", "modpy", "mod_python")   # handler modules; modpy itself
+
+
 def tree_modules(directory: str) -> dict[str, str]:
     """sys.modules entries loaded from files under `directory` (the
-    handler's tree), except handler modules themselves: name -> file."""
+    handler's tree): name -> file.  All of them, not only those this
+    handler imported -- a module of the tree imported elsewhere first is
+    found too, at the price of a spare reload now and then."""
     prefix = os.path.join(directory, "")
     return {name: path for name, module in list(sys.modules.items())
-            if not name.startswith("_modpy_") and (path := _under(prefix, module))}
+            if not name.startswith(_NEVER_RELOADED) and (path := _under(prefix, module))}
 
 
 # Reloads are rare and touch the shared sys.modules: one at a time, across
