@@ -24,6 +24,7 @@ import threading
 import types
 from typing import Any, Callable, Optional
 
+NO_TERMINAL = "no terminal (Apache was started without one)"
 _saved_fds: Optional[tuple[int, int]] = None
 _session = threading.RLock()
 _warned: set = set()
@@ -62,7 +63,7 @@ def refusal() -> Optional[str]:
         return ("pdb needs a single-process Apache attached to a terminal "
                 "(apache2 -X, or python -m modpy serve --debug)")
     if _saved_fds is None and not os.path.exists("/dev/tty"):
-        return "pdb needs a terminal, and Apache was started without one"
+        return NO_TERMINAL
     return None
 
 
@@ -141,7 +142,7 @@ def call(target: Callable, *args: Any, what: str = "PythonEnablePdb On") -> Any:
     reason = refusal()
     debugger = _open() if reason is None else None
     if debugger is None:
-        _refuse(what, reason or "no terminal")
+        _refuse(what, reason or NO_TERMINAL)
         return target(*args)
     try:
         return debugger.runcall(target, *args)
@@ -155,7 +156,7 @@ def post_mortem(exc: BaseException, headline: str = "") -> None:
     reason = refusal()
     debugger = _open() if reason is None else None
     if debugger is None:
-        _refuse("post-mortem debugging", reason or "no terminal")
+        _refuse("post-mortem debugging", reason or NO_TERMINAL)
         return
     try:
         if headline:
@@ -173,7 +174,7 @@ def _breakpointhook(*args: Any, **kwargs: Any) -> None:
     reason = refusal()
     debugger = _open() if reason is None else None
     if debugger is None:
-        _refuse("breakpoint()", reason or "no terminal")
+        _refuse("breakpoint()", reason or NO_TERMINAL)
         return
     continue_, quit_ = debugger.set_continue, debugger.set_quit
 

@@ -212,3 +212,36 @@ def test_pdb_refused_in_a_multi_process_server(apache_factory):
     r = server.get("/bp/x")
     assert r.status_code == 200 and r.text == "went on"
     assert "breakpoint() ignored: pdb needs a single-process Apache" in server.error_log()
+
+
+def test_single_process_without_a_terminal_runs_plainly(apache_factory):
+    """`apache2 -X` started by a service manager (no terminal at all):
+    refused too, never a prompt nobody can answer."""
+    import os
+    import signal
+    import subprocess
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler hello
+            PythonEnablePdb On
+        </Directory>
+    """)
+    server.write("hello.py", HELLO)
+    proc = subprocess.Popen([find_apache(), "-X", "-f", server.conf_path], env=clean_env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)     # no controlling terminal
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                r = httpx.get(server.url("/t"), timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, server.error_log()
+                time.sleep(0.05)
+        assert r.status_code == 200 and r.text == "hello /t"
+        assert "PythonEnablePdb On ignored: no terminal" in server.error_log()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
