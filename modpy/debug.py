@@ -76,7 +76,8 @@ def _refuse(what: str, reason: str) -> None:
         log.log_error(f"modpy: {what} ignored: {reason}; running without the debugger")
 
 
-_OURS = ("modpy.*", "mod_python.*")
+_OURS = ("modpy.*", "mod_python.*")          # pdb's skip globs: modpy's own frames
+_OUR_PREFIXES = tuple(glob[:-1] for glob in _OURS)
 
 
 class _Pdb(pdb.Pdb):
@@ -98,7 +99,7 @@ class _Pdb(pdb.Pdb):
 def _handler_frame(frame: types.FrameType) -> types.FrameType:
     """The outermost caller of `frame` that is user code: the handler."""
     while frame.f_back is not None and not frame.f_back.f_globals.get("__name__", "").startswith(
-            ("modpy.", "mod_python.")):
+            _OUR_PREFIXES):
         frame = frame.f_back
     return frame
 
@@ -114,8 +115,7 @@ def _open() -> Optional[pdb.Pdb]:
     if streams is None:
         _session.release()
         return None
-    # modpy's own frames are skipped: stepping off the end of a handler
-    # goes on to the next Python code run, not into the dispatcher
+    # modpy's own frames are skipped: stepping never lands in the dispatcher
     debugger = _Pdb(stdin=streams[0], stdout=streams[1], skip=list(_OURS))
     debugger.use_rawinput = False          # read the terminal, not sys.stdin
     debugger.modpy_streams = streams
