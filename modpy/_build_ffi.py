@@ -88,8 +88,31 @@ typedef struct {
     ...;
 } apr_table_entry_t;
 
-typedef struct module_struct { int module_index; const char *name; ...; } module;
-typedef struct command_struct { const char *name; int req_override; ...; } command_rec;
+typedef struct cmd_parms_struct cmd_parms;
+typedef union {
+    const char *(*raw_args)(cmd_parms *parms, void *mconfig, const char *args);
+    ...;
+} cmd_func;
+enum cmd_how { RAW_ARGS, ... };
+typedef struct command_struct {
+    const char *name;
+    cmd_func func;
+    void *cmd_data;
+    int req_override;
+    enum cmd_how args_how;
+    const char *errmsg;
+    ...;
+} command_rec;
+typedef struct module_struct {
+    int version;
+    int minor_version;
+    int module_index;
+    const char *name;
+    struct module_struct *next;
+    unsigned long magic;
+    const command_rec *cmds;
+    ...;
+} module;
 
 struct ap_logconf { signed char *module_levels; int level; ...; };
 typedef struct ap_method_list_t { apr_int64_t method_mask; apr_array_header_t *method_list; ...; }
@@ -158,7 +181,7 @@ typedef struct ap_directive_t {
     ...;
 } ap_directive_t;
 
-typedef struct cmd_parms_struct {
+struct cmd_parms_struct {
     void *info;
     int override;
     apr_pool_t *pool;
@@ -167,8 +190,9 @@ typedef struct cmd_parms_struct {
     char *path;
     const command_rec *cmd;
     const ap_directive_t *directive;
+    ap_conf_vector_t *context;
     ...;
-} cmd_parms;
+};
 
 typedef struct request_rec {
     apr_pool_t *pool;
@@ -387,8 +411,20 @@ void ap_log_error_(const char *file, int line, int module_index, int level,
 void ap_log_rerror_(const char *file, int line, int module_index, int level,
                     apr_status_t status, const request_rec *r, const char *fmt, ...);
 
+/* directives declared in Python (modpy/directive_module.py) */
+#define MODULE_MAGIC_NUMBER_MAJOR ...
+#define MODULE_MAGIC_NUMBER_MINOR ...
+#define MODULE_MAGIC_COOKIE ...
+module *ap_top_module;
+const char *ap_add_loaded_module(module *mod, apr_pool_t *p, const char *s);
+void ap_remove_loaded_module(module *mod);
+void *ap_set_config_vectors(server_rec *server, ap_conf_vector_t *section_vector,
+                            const char *section, module *mod, apr_pool_t *pconf);
+const command_rec *ap_find_command_in_modules(const char *cmd_name, module **mod);
+
 /* entry points the shim calls (bodies are Python: modpy/embed.py) */
 extern "Python" apr_status_t modpy_pool_cleanup(void *);
+extern "Python" const char *modpy_user_directive(cmd_parms *, void *, const char *);
 """
 
 EMBEDDING_API = r"""

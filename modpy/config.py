@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
+from . import userdirectives
 from .grammar import HandlerSpec
 from .phases import PHASES
 
@@ -64,6 +65,7 @@ class DirConfig:
     interp_per_directory: Optional[bool] = None
     interp_per_directive: Optional[bool] = None
     python_path: Optional[str] = None
+    extras: dict = field(default_factory=dict)      # directives declared in Python (userdirectives)
 
     @property
     def phases(self) -> int:
@@ -92,6 +94,7 @@ def merge(base: DirConfig, add: DirConfig) -> DirConfig:
         cacheable=base.cacheable and add.cacheable,
         handlers={**base.handlers, **add.handlers},
         options={**base.options, **add.options},
+        extras=userdirectives.merge(base.extras, add.extras),
         **scalars,
     )
 

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import grammar, runtime
+from . import grammar, runtime, userdirectives
 from .config import DirConfig, HandlerEntry, ServerConfig
 from .grammar import DirectiveError
 from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, POST_READ_REQUEST, TRANS
@@ -138,5 +138,6 @@ def apply(name: str, args: str, where: Where, dconf: DirConfig, sconf: Optional[
     """Carry out one directive, or raise DirectiveError naming the problem."""
     action = TABLE.get(name)
     if action is None:
-        raise DirectiveError("is not a modpy directive")
+        userdirectives.apply(name, args, dconf.extras)     # one declared in Python, or an error
+        return
     action(name, args, where, dconf, sconf)

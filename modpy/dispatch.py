@@ -9,18 +9,20 @@ traceback in the error log (and in the response with PythonDebug On).
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
+import time
 import traceback
 import types
 from typing import Callable, Iterator, Optional, Union
 
-from . import cleanups, directives, importer, log
+from . import cleanups, debug, directives, importer, log, timing
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
-from .errors import SERVER_RETURN, describe, server_return_value
+from .errors import SERVER_RETURN, describe, error_page, server_return_value
 from .grammar import DirectiveError, parse_handler
 from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
@@ -39,6 +41,10 @@ def directive(cmd, dconf, sconf, args) -> object:
     the config pool (Apache prints it with the file and line)."""
     name = text(cmd.cmd.name)
     try:
+        if name == "PythonDirectives":      # EXEC_ON_READ: Apache passes no config record
+            from . import directive_module
+            directive_module.load(cmd, text(args) or "")
+            return NULL
         where = directives.Where(
             directory=text(cmd.path),
             origin=_origin(cmd),
@@ -142,6 +148,7 @@ def request_for(r, slot, keep_it: bool = True) -> Request:
     req = _live.get(address(r))
     if req is None:
         req = Request(r, slot)
+        timing.stats.count_request()
         if keep_it:
             keep(req)
     return req
@@ -177,7 +184,11 @@ def phase(r, which: int, dconf, slot) -> int:
     config = resolve(dconf)
     req._config = config
     req.phase = ph.directive
-    return run_stack(ph.rule, _calls(req, ph, config))
+    start = time.perf_counter_ns()
+    try:
+        return run_stack(ph.rule, _calls(req, ph, config))
+    finally:
+        timing.record(req, ph.directive, time.perf_counter_ns() - start, config.options)
 
 
 def _calls(req: Request, ph: Phase, config: DirConfig) -> Iterator[Callable[[], int]]:
@@ -205,7 +216,7 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         target = _target(req, ph, entry, config)
         if target is None:
             return C.DECLINED                 # PythonHandlerModule without this phase
-        result = target(req)
+        result = debug.call(target, req) if config.enable_pdb else target(req)
     except SERVER_RETURN as e:
         result, status = server_return_value(e)
         if status is not None:
@@ -293,21 +304,26 @@ def _path_value(expr: str) -> list[str]:
 
 
 def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> int:
-    """Log a failed handler; with PythonDebug On, show it to the client too
-    (as text, and only if nothing was sent yet).  Never otherwise."""
+    """Log a failed handler (one entry, through `logging`, so a user's own
+    handlers see it too); with PythonDebug On, show it to the client
+    (HTML or text by Accept, and only if nothing was sent yet); with
+    modpy.post_mortem, open pdb on it first."""
     headline, lines = describe(ph.directive, str(entry), entry.origin, req.the_request, exc)
-    req.log_error(headline)
-    for line in lines:
-        req.log_error(line)
+    _handler_log.error("%s", "\n".join([headline] + lines))
+    if debug.wants_post_mortem(req._config.options):
+        debug.post_mortem(exc, headline)
     if not req._config.debug or req.bytes_sent or req.sent_bodyct:
         return C.HTTP_INTERNAL_SERVER_ERROR
     try:
         req.status = C.HTTP_INTERNAL_SERVER_ERROR
-        req.content_type = "text/plain; charset=utf-8"
-        req.write("\n".join(["modpy: " + headline, ""] + lines) + "\n")
+        req.content_type, body = error_page(headline, lines, req.headers_in.get("Accept") or "")
+        req.write(body)
     except OSError:
         pass
     return C.DONE
+
+
+_handler_log = logging.getLogger("modpy.handler")
 
 
 def add_handler(req: Request, htype: str, handler: Union[str, Callable], directory: Optional[str]) -> None:

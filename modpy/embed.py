@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import traceback
 
-from . import cleanups, dispatch, log, runtime
+from . import cleanups, debug, dispatch, log, runtime
 from . import constants as C
 from ._ffi import ffi, lib
 
@@ -21,6 +21,7 @@ def modpy_boot(module_index):
     runtime.module_index = module_index
     runtime.boots += 1      # >1: a config re-read or restart found Python alive
     log.install()
+    debug.install()
     return 1
 
 

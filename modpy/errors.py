@@ -5,6 +5,7 @@ dispatcher decides where they go.
 """
 from __future__ import annotations
 
+import html
 import traceback
 from typing import Optional
 
@@ -35,3 +36,14 @@ def describe(phase: str, handler: str, origin: str, request_line: Optional[str],
                 f"{type(exc).__name__}: {exc}")
     lines = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines()
     return headline, lines
+
+
+def error_page(headline: str, lines: list[str], accept: str) -> tuple[str, str]:
+    """(content type, body) of the PythonDebug page: HTML for a browser
+    (its Accept names text/html), plain text for curl and scripts."""
+    if "text/html" in accept:
+        return ("text/html; charset=utf-8",
+                "<!DOCTYPE html><html><head><title>modpy: handler error</title></head><body>"
+                f"<h1>modpy: handler error</h1><p><b>{html.escape(headline)}</b></p>"
+                f"<pre>{html.escape(chr(10).join(lines))}</pre></body></html>\n")
+    return "text/plain; charset=utf-8", "\n".join(["modpy: " + headline, ""] + lines) + "\n"

@@ -6,14 +6,23 @@ configured it, is loaded from that file into the namespace of the
 interpreter in effect: two sites with a `handlers.py` each get two modules.
 Anything else is an ordinary import (sys.modules, shared).
 
-With autoreload on, a file-loaded module is re-executed when its mtime
-changes.  The new module replaces the old only once it has run to the end,
-so no thread ever sees a half-imported module; if it fails, the error goes
-to the request and the old module stays in place.
+With autoreload on, a file-loaded module is re-executed when its file, or
+the file of any module it imported from its own directory tree, changes;
+those modules are re-imported with it.  The new module replaces the old
+only once it has run to the end, so no thread ever sees a half-imported
+module (imports of the tree go through Python's per-module import locks).
+If it fails, the error goes to that request, the old modules go back in
+place and keep serving until the next save.  With autoreload off, nothing
+is stat()ed after the first load.
+
+A plain top-level module named by PythonImport is executed into the
+interpreter's namespace too, and that namespace's modules find it first
+when they `import` it (docs/interpreters.md).
 """
 from __future__ import annotations
 
 import builtins
+import errno
 import hashlib
 import importlib
 import importlib.util
@@ -31,14 +40,65 @@ class Vanished(FileNotFoundError):
     """A handler module file that is not there (any more)."""
 
 
+class _Loaded:
+    """A handler module and the files it was built from: its own, and
+    those of the modules it imported from its own directory, with the
+    mtimes they had.  `failed` holds the stamps of a broken save, so the
+    old module keeps serving until the next save."""
+
+    __slots__ = ("module", "stamps", "tree", "failed")
+
+    def __init__(self, module: types.ModuleType, stamps: dict[str, int], tree: tuple[str, ...]) -> None:
+        self.module = module
+        self.stamps = stamps          # path -> st_mtime_ns
+        self.tree = tree              # sys.modules names imported from the directory
+        self.failed: Optional[dict[str, int]] = None
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1                     # gone: a change too
+
+
+_INSTALLED = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+def _under(directory: str, module: object) -> Optional[str]:
+    """The module's file if it is the user's code in `directory`: never an
+    installed package (a venv inside the site must not be reloaded)."""
+    path = getattr(module, "__file__", None)
+    if not isinstance(path, str) or not path.startswith(directory) or path.startswith(_INSTALLED):
+        return None
+    return None if "/site-packages/" in path or "/dist-packages/" in path else path
+
+
+_NEVER_RELOADED = ("_modpy_", "modpy", "mod_python")   # handler modules; modpy itself
+
+
+def tree_modules(directory: str) -> dict[str, str]:
+    """sys.modules entries loaded from files under `directory` (the
+    handler's tree): name -> file.  All of them, not only those this
+    handler imported -- a module of the tree imported elsewhere first is
+    found too, at the price of a spare reload now and then."""
+    prefix = os.path.join(directory, "")
+    return {name: path for name, module in list(sys.modules.items())
+            if not name.startswith(_NEVER_RELOADED) and (path := _under(prefix, module))}
+
+
+# Reloads are rare and touch the shared sys.modules: one at a time, across
+# namespaces; re-entrant for a handler module that imports another.
+_reload_lock = threading.RLock()
+
+
 class Namespace:
     """The handler modules of one interpreter name."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._files: dict[str, tuple[int, types.ModuleType]] = {}
+        self._files: dict[str, _Loaded] = {}
         self._by_name: dict[str, types.ModuleType] = {}   # PythonImport'ed plain modules
-        self._lock = threading.Lock()
         # the builtins its modules see: `import x` finds this namespace's
         # PythonImport'ed copy of x before sys.modules
         self._builtins = dict(builtins.__dict__, __import__=self._import)
@@ -51,22 +111,55 @@ class Namespace:
         return builtins.__import__(name, globals, locals, fromlist, level)
 
     def load_file(self, path: str, autoreload: bool, optimize: int = -1) -> types.ModuleType:
-        cached = self._files.get(path)
-        if cached is not None and not autoreload:
-            return cached[1]
+        """The module of a handler file.  With autoreload, re-executed
+        (with the modules it imported from its directory) when any of
+        their files changed; without, never looked at again."""
+        loaded = self._files.get(path)
+        if loaded is not None and (not autoreload or self._fresh(loaded)):
+            return loaded.module
+        with _reload_lock:                  # one thread (re)loads, the others wait
+            loaded = self._files.get(path)
+            if loaded is not None and (not autoreload or self._fresh(loaded)):
+                return loaded.module
+            return self._reload(path, loaded, optimize)
+
+    @staticmethod
+    def _current(loaded: _Loaded) -> dict[str, int]:
+        return {p: _mtime(p) for p in loaded.stamps}
+
+    def _fresh(self, loaded: _Loaded) -> bool:
+        """Nothing changed since the load, or since the last broken save."""
+        current = self._current(loaded)
+        return current == loaded.stamps or current == loaded.failed
+
+    def _reload(self, path: str, loaded: Optional[_Loaded], optimize: int) -> types.ModuleType:
+        """Execute the handler file afresh, its directory's modules too.
+        On failure the old modules go back into sys.modules, the error goes
+        to this request, and later requests keep the old module until a
+        file changes again."""
+        if _mtime(path) == -1:
+            raise Vanished(errno.ENOENT, os.strerror(errno.ENOENT), path)
+        directory = os.path.dirname(path)
+        old_tree = {name: sys.modules.pop(name) for name in (loaded.tree if loaded else ())
+                    if name in sys.modules}
+        # stamps taken before reading: a save during the import shows as a
+        # change on the next request, never as the version already loaded
+        known = {p: _mtime(p) for p in ([path, *loaded.stamps] if loaded else [path])}
+        before = set(sys.modules)
         try:
-            mtime = os.stat(path).st_mtime_ns
-        except FileNotFoundError as e:
-            raise Vanished(e.errno, e.strerror, path) from None
-        if cached is not None and cached[0] == mtime:
-            return cached[1]
-        with self._lock:                    # one thread (re)loads, the others wait
-            cached = self._files.get(path)
-            if cached is not None and cached[0] == mtime:
-                return cached[1]
             module = self._execute(path, optimize)
-            self._files[path] = (mtime, module)
-            return module
+        except BaseException:
+            for name in set(sys.modules) - before:
+                if name in tree_modules(directory) or name in old_tree:
+                    sys.modules.pop(name, None)
+            sys.modules.update(old_tree)
+            if loaded is not None:
+                loaded.failed = known
+            raise
+        tree = tree_modules(directory)
+        stamps = {**{p: _mtime(p) for p in tree.values()}, **known}
+        self._files[path] = _Loaded(module, stamps, tuple(tree))
+        return module
 
     def _execute(self, path: str, optimize: int) -> types.ModuleType:
         name = "_modpy_" + hashlib.sha1(f"{self.name}\0{path}".encode()).hexdigest()[:16]
@@ -89,7 +182,7 @@ class Namespace:
         return module
 
     def modules(self) -> list[types.ModuleType]:
-        return [m for _, m in self._files.values()]
+        return [loaded.module for loaded in self._files.values()]
 
     def imported(self, name: str) -> Optional[types.ModuleType]:
         """The module PythonImport loaded under `name` here, if any."""
@@ -133,25 +226,26 @@ def current_interpreter() -> str:
     return getattr(_current, "name", "main_interpreter")
 
 
-# (module, directory) -> the file module_file() found: saves a stat per
-# request; a file that vanishes is looked for again from scratch.
-_found: dict[tuple[str, Optional[str]], str] = {}
+# (module, directory) -> the file module_file() found, or None for a plain
+# import.  Looked up once; with autoreload, again when the file vanishes.
+_files_found: dict[tuple[str, Optional[str]], Optional[str]] = {}
 
 
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
          autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
+    """The module a handler names."""
     _current.name = interpreter
     key = (spec.module, directory)
-    path = _found.get(key)
+    path = _files_found.get(key, False)
+    if path is False or (path is None and autoreload):   # a file may appear
+        path = _files_found[key] = module_file(spec, directory)
     if path is not None:
         try:
             return namespace(interpreter).load_file(path, autoreload, optimize)
         except Vanished:
-            _found.pop(key, None)
-    path = module_file(spec, directory)
-    if path is not None:
-        _found[key] = path
-        return namespace(interpreter).load_file(path, autoreload, optimize)
+            path = _files_found[key] = module_file(spec, directory)
+            if path is not None:
+                return namespace(interpreter).load_file(path, autoreload, optimize)
     module = namespace(interpreter).imported(spec.module) if _namespaces else None
     if module is None:
         module = sys.modules.get(spec.module)

@@ -245,6 +245,9 @@ static const command_rec directives[] = {
     DIRECTIVE("PythonOptimize", RSRC_CONF, "PythonOptimize On|Off"),
     DIRECTIVE("PythonOption", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonOption key [value]"),
     DIRECTIVE("PythonPath", OR_ALL | ACCESS_CONF | RSRC_CONF, "PythonPath \"python-list-expression\""),
+    /* runs as Apache reads it, so the directives it declares exist for the
+     * lines that follow (modpy/directive_module.py) */
+    DIRECTIVE("PythonDirectives", RSRC_CONF | EXEC_ON_READ, "PythonDirectives package.module"),
     {NULL}
 };
 

@@ -2,7 +2,6 @@
 after the test; every server is checked for crashed children."""
 from __future__ import annotations
 
-import os
 
 import pytest
 

@@ -4,7 +4,6 @@ stderr and logging into the error log, and the build's own interpreter
 whatever Apache's environment says."""
 from __future__ import annotations
 
-import glob
 import os
 import sys
 import threading

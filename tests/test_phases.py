@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import time
 
-import pytest
 
 # One module serves every phase: each default-named function notes the
 # phase it ran in on the request object (it lives for the whole request).

@@ -2,7 +2,6 @@
 options, config, logging, and hostile bytes reaching a handler."""
 from __future__ import annotations
 
-import json
 import socket
 
 

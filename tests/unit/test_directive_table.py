@@ -39,7 +39,8 @@ def test_the_shim_registers_every_manual_directive_with_apache():
     table = source[source.index("static const command_rec directives[]"):]
     table = table[:table.index("{NULL}")]
     registered = re.findall(r'(?:HANDLER_DIRECTIVE|DIRECTIVE|AP_INIT_RAW_ARGS)\("(Python\w+)"', table)
-    assert sorted(registered) == sorted(MANUAL)          # each once
+    # each once; modpy adds one of its own (user-declared directives)
+    assert sorted(registered) == sorted(MANUAL | {"PythonDirectives"})
     server_only = {name for name in MANUAL
                    if re.search(rf'"{name}",[^\n]*?(?:, |\b)RSRC_CONF[,)]', table)
                    and not re.search(rf'"{name}",[^\n]*OR_ALL', table)}

@@ -1,0 +1,102 @@
+"""How long Python phases take: per request (logged with `PythonOption
+modpy.timing On`) and per process (shown by the modpy.status handler).
+
+`Stats` is pure and thread-safe: counters per phase, kept by this process
+only.  Apache runs several children, each with its own Python, so a
+status page shows the child that served it, never the whole server.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from .constants import APLOG_NOTICE
+
+_ON = ("on", "1", "yes", "true")
+
+
+@dataclass
+class PhaseTotals:
+    calls: int = 0
+    total_ns: int = 0
+    max_ns: int = 0
+
+    @property
+    def mean_ns(self) -> float:
+        return self.total_ns / self.calls if self.calls else 0.0
+
+
+class Stats:
+    """Requests and per-phase time of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.started = time.time()
+        self.pid = os.getpid()
+        self.requests = 0
+        self.phases: dict[str, PhaseTotals] = {}
+
+    def count_request(self) -> None:
+        with self._lock:
+            if self.pid != os.getpid():    # a fresh child: the parent's numbers are not its own
+                self._reset()
+            self.requests += 1
+
+    def add(self, phase: str, elapsed_ns: int) -> None:
+        with self._lock:
+            totals = self.phases.get(phase)
+            if totals is None:
+                totals = self.phases[phase] = PhaseTotals()
+            totals.calls += 1
+            totals.total_ns += elapsed_ns
+            if elapsed_ns > totals.max_ns:
+                totals.max_ns = elapsed_ns
+
+    def snapshot(self) -> dict:
+        """A consistent copy, for reports."""
+        with self._lock:
+            return {"pid": self.pid, "started": self.started, "requests": self.requests,
+                    "phases": {k: PhaseTotals(v.calls, v.total_ns, v.max_ns) for k, v in self.phases.items()}}
+
+
+stats = Stats()
+
+
+def wanted(options: dict) -> bool:
+    """`PythonOption modpy.timing On`."""
+    value = options.get("modpy.timing")
+    return value is not None and value.lower() in _ON
+
+
+def format_line(request_line: Optional[str], timings: list[tuple[str, int]]) -> str:
+    """One log line for a request: each Python phase in the order run."""
+    parts = ", ".join(f"{phase} {ns / 1e6:.3f}ms" for phase, ns in timings)
+    total = sum(ns for _, ns in timings) / 1e6
+    return f"modpy timing {request_line!r}: {parts} (total {total:.3f}ms)"
+
+
+def record(req, phase: str, elapsed_ns: int, options: dict) -> None:
+    """After a phase: into this process's stats, and with modpy.timing On
+    into the request's line, logged when the request pool goes."""
+    stats.add(phase, elapsed_ns)
+    if not wanted(options):
+        return
+    timings = req.__dict__.get("_timings")
+    if timings is None:
+        from . import cleanups
+        timings = req.__dict__["_timings"] = []
+        line_of = req.the_request
+        server = req._r.server
+
+        def log_timings() -> None:
+            from . import log
+            log.log_error(format_line(line_of, timings), APLOG_NOTICE, server)
+        cleanups.register(req._r.pool, log_timings)
+    timings.append((phase, elapsed_ns))
+
