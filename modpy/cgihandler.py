@@ -36,6 +36,7 @@ BUFFER_SIZE = io.DEFAULT_BUFFER_SIZE
 # A CGI interpreter under Debian's default C locale runs its stdio as UTF-8
 # with surrogateescape (PEP 538/540).
 ENCODING, ERRORS = "utf-8", "surrogateescape"
+TRUST_LENGTH = "ap_trust_cgilike_cl"
 
 _scripts = ScriptCache()
 _cwd = cgistate.CwdGate()
@@ -92,14 +93,20 @@ class ScriptOutput(io.RawIOBase):
             self._r, NULL, runtime.module_index, ffi.new("const char **"), ffi.new("int *"),
             ffi.new("char[]", block), ffi.cast("char *", NULL))
         self.state = self.DISCARD
+        req = self._req
+        # The body's length is what the script writes, not what it claims
+        # (mod_cgid's rule; SetEnv ap_trust_cgilike_cl keeps the claim).
+        if TRUST_LENGTH not in req.subprocess_env:
+            req.headers_out.pop("Content-Length", None)
+        req.headers_out.pop("Transfer-Encoding", None)
         if status != C.OK:
             if status == C.HTTP_NOT_MODIFIED:       # a conditional GET the script's headers meet
-                self._req.status = status
+                req.status = status
             else:
                 self.result = status
             return
-        location = self._req.headers_out.get("Location")
-        action = location_action(self._req.status, location)
+        location = req.headers_out.get("Location")
+        action = location_action(req.status, location)
         if action in (LOCAL_REDIRECT, CLIENT_REDIRECT):
             self.redirect = (action, location)
             return
