@@ -241,13 +241,24 @@ class ScriptPopen(subprocess.Popen):
 
 def _system(original: Callable[[str], int]) -> Callable[[str], int]:
     def system(command) -> int:
-        """os.system: in a script, /bin/sh runs with the script's environment."""
+        """os.system: in a script, /bin/sh runs with the script's environment
+        and its stdout is the script's (a real CGI's child writes to the
+        same pipe)."""
         ctx = getattr(_local, "ctx", None)
         if ctx is None:
             return original(command)
         for stream in ctx.opened():         # as a process's own buffers would be
             stream.flush()
-        pid = os.posix_spawn("/bin/sh", ["sh", "-c", os.fsdecode(command)], ctx.environ)
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.posix_spawn("/bin/sh", ["sh", "-c", os.fsdecode(command)], ctx.environ,
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1)])
+        finally:
+            os.close(write_end)
+        with open(read_end, "rb", buffering=0) as pipe:
+            out = ctx.stdout.buffer
+            for chunk in iter(lambda: pipe.read(65536), b""):
+                out.write(chunk)
         return os.waitpid(pid, 0)[1]
     system.__doc__ = original.__doc__
     return system

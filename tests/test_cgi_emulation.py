@@ -149,9 +149,10 @@ def test_os_system_gets_the_script_environment(apache_factory):
         print("Content-Type: text/plain")
         print()
         sys.stdout.flush()
-        status = os.system('test "$QUERY_STRING" = "q=1"')
+        print("before")
+        status = os.system('echo "shell sees $QUERY_STRING"; test "$QUERY_STRING" = "q=1"')
         print("status", status)
     """)
     server.start()
-    assert server.get("/cgi/system.py?q=1").text == "status 0\n"
-    assert server.get("/cgi/system.py?q=2").text == "status 256\n"
+    assert server.get("/cgi/system.py?q=1").text == "before\nshell sees q=1\nstatus 0\n"
+    assert server.get("/cgi/system.py?q=2").text == "before\nshell sees q=2\nstatus 256\n"

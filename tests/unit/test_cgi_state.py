@@ -25,7 +25,12 @@ def installed():
 
 
 def context(env, argv=("x.py",)):
-    return cgistate.Context(dict(env), list(argv), io.StringIO(), lambda: io.StringIO("in\n"), io.StringIO)
+    stdout = io.TextIOWrapper(io.BytesIO(), "utf-8", write_through=True)
+    return cgistate.Context(dict(env), list(argv), stdout, lambda: io.StringIO("in\n"), io.StringIO)
+
+
+def written(ctx) -> str:
+    return ctx.stdout.buffer.getvalue().decode()
 
 
 def test_threads_see_their_own_environment_argv_and_streams(installed):
@@ -42,7 +47,7 @@ def test_threads_see_their_own_environment_argv_and_streams(installed):
                 print(os.environ["N"], sys.argv[1], os.getenv("N"), file=stdout)
                 assert os.environb[b"N"] == str(n).encode()
             seen[n] = (stdin.readline(), dict(os.environ), list(sys.argv))
-            outputs[n] = ctx.stdout.getvalue()
+            outputs[n] = written(ctx)
         finally:
             cgistate.activate(None)
 
@@ -76,13 +81,15 @@ def test_setting_a_variable_stays_in_the_script():
 
 
 def test_children_inherit_the_script_environment():
-    cgistate.activate(context({"ONLY_HERE": "yes", "PATH": "/usr/bin:/bin"}))
+    ctx = context({"ONLY_HERE": "yes", "PATH": "/usr/bin:/bin"})
+    cgistate.activate(ctx)
     try:
         out = subprocess.run(["/bin/sh", "-c", "echo $ONLY_HERE"], capture_output=True, text=True).stdout
-        status = os.system('test "$ONLY_HERE" = yes')
+        status = os.system('echo "system $ONLY_HERE"; test "$ONLY_HERE" = yes')
     finally:
         cgistate.activate(None)
     assert out == "yes\n" and status == 0
+    assert written(ctx) == "system yes\n"
 
 
 def test_cwd_gate_shares_one_directory_and_queues_another():
