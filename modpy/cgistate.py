@@ -147,6 +147,12 @@ class EnvironProxy(MutableMapping):
     def copy(self) -> dict:
         return dict(self._target())
 
+    def __or__(self, other) -> dict:
+        return {**self._target(), **other}
+
+    def __ror__(self, other) -> dict:
+        return {**other, **self._target()}
+
     def __repr__(self) -> str:
         return f"environ({dict(self._target())!r})"
 
@@ -220,6 +226,12 @@ class ArgvProxy(MutableSequence):
 
     def __eq__(self, other) -> bool:
         return self._target() == (list(other) if isinstance(other, ArgvProxy) else other)
+
+    def __add__(self, other) -> list:
+        return self._target() + list(other)
+
+    def __radd__(self, other) -> list:
+        return list(other) + self._target()
 
     def __repr__(self) -> str:
         return repr(self._target())

@@ -73,6 +73,8 @@ def test_setting_a_variable_stays_in_the_script():
         os.environ["NEW_ONE"] = "x"
         del os.environ["A"]
         assert dict(os.environ) == {"NEW_ONE": "x"}
+        assert os.environ | {"B": "2"} == {"NEW_ONE": "x", "B": "2"}
+        assert sys.argv + ["-v"] == ["x.py", "-v"] and ["py"] + sys.argv == ["py", "x.py"]
         with pytest.raises(TypeError):
             os.environ["B"] = 1
     finally:
