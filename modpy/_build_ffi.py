@@ -368,6 +368,9 @@ int ap_discard_request_body(request_rec *r);
 void ap_add_common_vars(request_rec *r);
 void ap_add_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
+void ap_internal_redirect_handler(const char *new_uri, request_rec *r);
+int ap_scan_script_header_err_strs_ex(request_rec *r, char *buffer, int module_index,
+                                      const char **termch, int *termarg, ...);
 int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);

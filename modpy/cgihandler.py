@@ -1,0 +1,278 @@
+"""Legacy CGI scripts run in-process, unchanged: `PythonHandler
+mod_python.cgihandler` (or `modpy.cgihandler`) over a directory of scripts.
+
+Each request runs the script named by r->filename as `__main__` in fresh
+globals, with the environment, argv, stdin, stdout, stderr and working
+directory a CGI process would get from mod_cgid (docs/cgi.md).  The
+script's output is read as a CGI response by Apache's own header parser,
+then streamed to the client while the script runs.
+
+The rules live in pure modules: cgienv (environment, argv), cgiresponse
+(end of the header block, Location, nph-), cgistate (per-thread sys/os
+views, the working directory), cgicode (compiled scripts).  This module is
+the Apache-facing part.
+"""
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+import threading
+import traceback
+from typing import Optional
+
+from . import cgistate, runtime
+from . import constants as C
+from ._ffi import NULL, ffi, lib, pstr
+from .cgicode import ScriptCache, main_globals
+from .cgienv import script_argv, script_environ
+from .cgiresponse import CLIENT_REDIRECT, LOCAL_REDIRECT, HeaderBlock, is_nph, location_action
+from .request import Request
+
+# The block size of a Python process writing to a pipe: the client sees the
+# body in the same steps as under mod_cgid, and small prints are batched.
+BUFFER_SIZE = io.DEFAULT_BUFFER_SIZE
+# A CGI interpreter under Debian's default C locale runs its stdio as UTF-8
+# with surrogateescape (PEP 538/540).
+ENCODING, ERRORS = "utf-8", "surrogateescape"
+TRUST_LENGTH = "ap_trust_cgilike_cl"
+
+_scripts = ScriptCache()
+_cwd = cgistate.CwdGate()
+_path_dirs: set = set()
+_path_lock = threading.Lock()
+
+cgistate.install()
+
+
+# ---------------------------------------------------------------- streams
+
+
+class ScriptOutput(io.RawIOBase):
+    """The script's stdout, below its buffers: the header block goes to
+    Apache's parser, the body to the client as it comes (nph-: all of it,
+    untouched)."""
+
+    HEADERS, SEND, DISCARD = 0, 1, 2
+
+    def __init__(self, req: Request, nph: bool) -> None:
+        self._req, self._r = req, req._r
+        self._block: Optional[HeaderBlock] = None if nph else HeaderBlock()
+        self.state = self.SEND if nph else self.HEADERS
+        self.result = C.OK
+        self.redirect: Optional[tuple[str, str]] = None    # (action, location)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        n = len(data)
+        if self.state == self.SEND:
+            self._send(data)
+        elif self.state == self.HEADERS:
+            done = self._block.feed(data)
+            if done is not None:
+                self._headers(*done)
+        return n
+
+    def end(self) -> None:
+        """The script is done: headers never finished are parsed as they
+        are (Apache logs "End of script output before headers")."""
+        if self.state == self.HEADERS:
+            self._headers(self._block.pending(), b"")
+
+    def _send(self, data) -> None:
+        r = self._r
+        if lib.ap_rwrite(ffi.from_buffer(data), len(data), r) < 0 or lib.ap_rflush(r) < 0:
+            self.state = self.DISCARD
+            raise BrokenPipeError("the client closed the connection")
+
+    def _headers(self, block: bytes, rest: bytes) -> None:
+        status = lib.ap_scan_script_header_err_strs_ex(
+            self._r, NULL, runtime.module_index, ffi.new("const char **"), ffi.new("int *"),
+            ffi.new("char[]", block), ffi.cast("char *", NULL))
+        self.state = self.DISCARD
+        req = self._req
+        # The body's length is what the script writes, not what it claims
+        # (mod_cgid's rule; SetEnv ap_trust_cgilike_cl keeps the claim).
+        if TRUST_LENGTH not in req.subprocess_env:
+            req.headers_out.pop("Content-Length", None)
+        req.headers_out.pop("Transfer-Encoding", None)
+        if status != C.OK:
+            if status == C.HTTP_NOT_MODIFIED:       # a conditional GET the script's headers meet
+                req.status = status
+            else:
+                self.result = status
+            return
+        location = req.headers_out.get("Location")
+        action = location_action(req.status, location)
+        if action in (LOCAL_REDIRECT, CLIENT_REDIRECT):
+            self.redirect = (action, location)
+            return
+        self.state = self.SEND
+        if rest:
+            self._send(rest)
+
+
+class ScriptInput(io.RawIOBase):
+    """The script's stdin: the request body (Content-Length or chunked)."""
+
+    def __init__(self, req: Request) -> None:
+        self._req = req
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._req.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+class ScriptErrors(io.TextIOBase):
+    """The script's stderr: one error-log line per line written."""
+
+    def __init__(self, req: Request) -> None:
+        self._req = req
+        self._pending = ""
+
+    @property
+    def encoding(self) -> str:
+        return ENCODING
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        *lines, self._pending = (self._pending + s).split("\n")
+        for line in lines:
+            self._req.log_error(line, C.APLOG_ERR)
+        return len(s)
+
+    def flush(self) -> None:
+        if self._pending:
+            line, self._pending = self._pending, ""
+            self._req.log_error(line, C.APLOG_ERR)
+
+
+def _stdin(req: Request):
+    return io.TextIOWrapper(io.BufferedReader(ScriptInput(req), BUFFER_SIZE), ENCODING, ERRORS)
+
+
+# ---------------------------------------------------------------- handler
+
+
+def handler(req: Request) -> int:
+    filename = req.filename or ""
+    try:
+        st = os.stat(filename)
+    except OSError:
+        req.log_error(f"script not found or unable to stat: {filename}")
+        return C.HTTP_NOT_FOUND
+    if stat.S_ISDIR(st.st_mode):
+        req.log_error(f"attempt to invoke directory as script: {filename}")
+        return C.HTTP_FORBIDDEN
+    try:
+        code = _scripts.code(filename, st)
+    except OSError as e:
+        req.log_error(f"script not readable: {filename}: {e.strerror or e}")
+        return C.HTTP_FORBIDDEN
+    except (SyntaxError, ValueError) as e:
+        code = e                            # reported like a script that raised
+    return _serve(req, filename, code)
+
+
+def _serve(req: Request, filename: str, code) -> int:
+    req.add_common_vars()
+    req.add_cgi_vars()
+    nph = is_nph(filename)
+    if nph:
+        req.assbackwards = 1                # no status line or headers from Apache
+    out = ScriptOutput(req, nph)
+    stdout = io.TextIOWrapper(io.BufferedWriter(out, BUFFER_SIZE), ENCODING, ERRORS)
+    ctx = cgistate.Context(script_environ(req.subprocess_env.items()), script_argv(filename, req.args),
+                           stdout, lambda: _stdin(req), lambda: ScriptErrors(req))
+    directory = os.path.dirname(filename)
+    _on_path(directory)
+    try:
+        _cwd.enter(directory)
+    except OSError as e:
+        req.log_error(f"cannot change to the script's directory {directory}: {e.strerror or e}")
+        return C.HTTP_INTERNAL_SERVER_ERROR
+    previous = cgistate.activate(ctx)
+    try:
+        error = _run(code, filename, ctx)
+        _close(ctx)
+    finally:
+        cgistate.activate(previous)
+        _cwd.leave()
+    if error is not None and out.state == out.HEADERS and _debug(req):
+        raise error                         # PythonDebug: the dispatcher shows it
+    out.end()
+    return _respond(req, out)
+
+
+def _run(code, filename: str, ctx: cgistate.Context) -> Optional[BaseException]:
+    """Run the script as a process would; what it raised, or None.  The
+    traceback goes to its stderr (the error log), as Python prints it."""
+    try:
+        if isinstance(code, BaseException):
+            raise code
+        exec(code, main_globals(filename))
+    except SystemExit as e:
+        if e.code is not None and not isinstance(e.code, int):
+            print(e.code, file=ctx.stderr)
+    except Exception as e:
+        traceback.print_exception(type(e), e, e.__traceback__, file=ctx.stderr)
+        return e
+    return None
+
+
+def _close(ctx: cgistate.Context) -> None:
+    """Flush what the script left in its buffers, as a process's exit does."""
+    for stream in ctx.opened():
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _respond(req: Request, out: ScriptOutput) -> int:
+    if out.redirect is None:
+        return out.result
+    action, location = out.redirect
+    if action == CLIENT_REDIRECT:
+        return C.HTTP_MOVED_TEMPORARILY
+    _drain(req)
+    r = req._r
+    r.method = pstr(r.pool, "GET")          # the redirect is a GET, whatever came in
+    r.method_number = C.M_GET
+    req.headers_in.pop("Content-Length", None)
+    lib.ap_internal_redirect_handler(pstr(r.pool, location, "Location"), r)
+    return C.OK
+
+
+def _drain(req: Request) -> None:
+    """Read what is left of the request body (mod_cgid gave it all to the
+    script), so the redirected request finds none."""
+    try:
+        while req.read(65536):
+            pass
+    except OSError:
+        pass
+
+
+def _debug(req: Request) -> bool:
+    return req.get_config().get("PythonDebug") == "1"
+
+
+def _on_path(directory: str) -> None:
+    """The script's directory, where its helper modules are, on sys.path
+    (at the end: it is shared by the whole process)."""
+    if directory in _path_dirs:
+        return
+    with _path_lock:
+        if directory not in sys.path:
+            sys.path.append(directory)
+        _path_dirs.add(directory)

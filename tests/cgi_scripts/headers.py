@@ -1,0 +1,11 @@
+#!/usr/bin/env python3
+print("Content-type: TEXT/Plain; Charset=UTF-8")
+print("Set-Cookie: a=1; Path=/")
+print("Set-Cookie: b=2")
+print("X-Custom:   spaced value")
+print("X-Multi: one")
+print("X-Multi: two")
+print("Cache-Control: no-cache")
+print("Content-Length: 999")
+print()
+print("headers")

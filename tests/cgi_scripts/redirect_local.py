@@ -1,0 +1,4 @@
+#!/usr/bin/env python3
+print("Location: /static/target.txt")
+print()
+print("this body is dropped")
