@@ -248,6 +248,13 @@ class Request:
         """Serve `new_uri` instead, as a new request in this connection."""
         lib.ap_internal_redirect(pstr(self._r.pool, new_uri, "uri"), self._r)
 
+    # cleanups --------------------------------------------------------
+    def register_cleanup(self, callable: Callable, data=None) -> None:
+        """Call `callable(data)` when the request is over (its pool is
+        cleared), whatever the handlers returned or raised."""
+        from . import cleanups
+        cleanups.register(self._r.pool, lambda: callable(data))
+
     # logging ---------------------------------------------------------
     def log_error(self, message, level: int = C.APLOG_ERR) -> None:
         log.log_rerror(self._r, message, level)
