@@ -219,8 +219,14 @@ class BaseSession(dict):
         is over, if unlock() was not called before."""
         if self._locked:
             return
+        held = _locks_of(self._req)
+        if self._sid in held:
+            raise RuntimeError(f"session {self._sid} is already locked by another Session object "
+                               f"of this request: waiting would never end; use that object "
+                               f"(keep it as req.session) or make it with lock=0")
         self._lock_obj.acquire()
         self._locked = True
+        held.add(self._sid)
         if not self._unlock_registered:
             self._unlock_registered = True
             self._req.register_cleanup(_unlock, self)
@@ -228,6 +234,7 @@ class BaseSession(dict):
     def unlock(self) -> None:
         if self._locked:
             self._locked = False
+            _locks_of(self._req).discard(self._sid)
             self._lock_obj.release(remove=not self._stored)
 
     def cleanup(self) -> None:
@@ -249,6 +256,14 @@ class BaseSession(dict):
 
     def do_cleanup(self) -> None:
         pass
+
+
+def _locks_of(req) -> set:
+    """The session ids the Session objects of this request hold locked."""
+    held = getattr(req, "_session_locks", None)
+    if held is None:
+        held = req._session_locks = set()
+    return held
 
 
 def _unlock(session: BaseSession) -> None:

@@ -60,6 +60,13 @@ HANDLER = """
         elif action == "reload":
             s["n"] = -1
             out["loaded"] = s.load()
+        elif action == "twice":
+            try:
+                cls(req, sid=s.id())
+                out["second"] = "made"
+            except RuntimeError as e:
+                out["second"] = str(e)
+            out["third_n"] = cls(req, sid=s.id(), lock=0).get("n")
         elif action == "cleanup":
             s.save()
             s.cleanup()
@@ -115,6 +122,9 @@ def test_counter_and_methods(apache_factory, tmp_path, cls):
     assert second["created"] == first["created"] and second["accessed"] > first["created"]
     r = server.get("/app/relock")
     assert r.json()["n"] == 102, server.error_log()
+    twice = server.get("/app/twice").json()
+    assert "already locked by another Session object of this request" in twice["second"]
+    assert twice["third_n"] == 102
     reload = server.get("/app/reload").json()
     assert reload["loaded"] is True and reload["n"] == 102
     r = server.get("/app/invalidate")
