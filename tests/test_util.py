@@ -312,3 +312,35 @@ def test_100mb_upload_keeps_child_memory_bounded(apache_factory, mpm):
     print(f"{mpm}: RSS before {data['before_kb']} kB, peak while parsing {data['peak_kb']} kB, "
           f"growth {growth} kB")
     assert growth < MEMORY_BOUND_KB
+
+
+def test_mapping_methods_in_a_handler(apache_factory):
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler edit
+        </Directory>
+    """)
+    server.write("edit.py", """
+        from mod_python import apache, util
+
+        def handler(req):
+            fs = util.FieldStorage(req, keep_blank_values=1)
+            out = [fs.items()]
+            fs.add_field("a", "added")
+            fs.add_field("new", "n")
+            out.append((fs.getlist("a"), fs["new"], len(fs.list)))
+            fs["a"] = "replaced"
+            del fs["b"]
+            out.append((fs.items(), fs.has_key("b"), "b" in fs))
+            fs.clear()
+            out.append((fs.keys(), len(fs)))
+            req.write(repr(out))
+            return apache.OK
+    """)
+    server.start()
+    r = server.get("/e?a=1&b=&a=2")
+    assert r.text == repr([[("a", ["1", "2"]), ("b", "")],
+                           (["1", "2", "added"], "n", 5),
+                           ([("new", "n"), ("a", "replaced")], False, False),
+                           ([], 0)])
