@@ -91,8 +91,9 @@ class Apache:
     def start(self, *defines: str) -> "Apache":
         args = [find_apache(), "-f", self.conf_path, "-DFOREGROUND"]
         args += [f"-D{d}" for d in defines]
-        # A session of its own: prefork's parent signals its whole process
-        # group at shutdown, which would otherwise include pytest.
+        # A session (so a process group) of its own: prefork's parent
+        # signals its whole process group at shutdown, which would
+        # otherwise include pytest.
         self.proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self._wait_ready()
