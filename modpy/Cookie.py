@@ -218,9 +218,6 @@ class SignedCookie(Cookie):
         (IGNORE), or raises CookieError (EXCEPTION)."""
         return _parse(s, cls, secret=secret, mismatch=mismatch, **kw)
 
-    def unsign(self, secret: str) -> None:
-        """Nothing to do: a parsed SignedCookie's value is already unsigned."""
-
 
 class MarshalCookie(SignedCookie):
     """A signed cookie whose value is any marshallable object (str, int,

@@ -34,7 +34,6 @@ __all__ = ["Session", "BaseSession", "DbmSession", "FileSession", "MemorySession
 
 COOKIE_NAME = "pysid"
 DFT_TIMEOUT = 30 * 60            # seconds
-DFT_LOCK = True
 CLEANUP_CHANCE = 1000            # cleanup() runs once in this many new sessions
 
 _SID = re.compile(r"[0-9a-f]{32}")

@@ -11,9 +11,9 @@ from typing import Optional
 
 from . import constants as C
 from .errors import SERVER_RETURN
-from .formdata import (Field, FieldList, FormError, FormFields, StringField,  # noqa: F401
+from .formdata import (Field, FormError, FormFields, StringField,  # noqa: F401
                        boundary_of, multipart_fields, parse_header, parse_qs, parse_qsl,
-                       urlencoded_fields)
+                       read_all, urlencoded_fields)
 
 __all__ = ["FieldStorage", "Field", "StringField", "parse_qs", "parse_qsl", "redirect"]
 
@@ -49,13 +49,7 @@ class FieldStorage(FormFields):
         ctype = headers.get("Content-Type") or "application/x-www-form-urlencoded"
         kind = parse_header(ctype)[0]
         if kind == "application/x-www-form-urlencoded":
-            body = bytearray()
-            while True:
-                chunk = req.read(65536)
-                if not chunk:
-                    break
-                body += chunk
-            return urlencoded_fields(bytes(body), keep_blank_values, strict_parsing)
+            return urlencoded_fields(read_all(req.read), keep_blank_values, strict_parsing)
         if kind == "multipart/form-data":
             return multipart_fields(req.read, boundary_of(ctype), file_callback, field_callback)
         req.log_error(f"FieldStorage: cannot parse a body of type {kind!r}", C.APLOG_INFO)

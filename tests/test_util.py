@@ -1,8 +1,6 @@
 """mod_python.util in a real Apache: FieldStorage over query strings and
 bodies, uploads (one of 100 MB with the child's memory measured),
 parse_qs/parse_qsl and redirect."""
-import json
-import os
 
 import pytest
 
