@@ -21,6 +21,7 @@ import pickle
 import random
 import re
 import secrets
+import stat
 import tempfile
 import threading
 import time
@@ -284,8 +285,24 @@ def _document_root(req) -> Optional[str]:
     return req.subprocess_env.get("DOCUMENT_ROOT")
 
 
+def trusted(path: str) -> None:
+    """Refuse a store another local user could have written: records are
+    unpickled, so one planted in a shared /tmp would run code as the server.
+    A file or directory must be ours (or root's), no symlink, and not
+    writable by others."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode) or st.st_uid not in (os.geteuid(), 0) or st.st_mode & 0o002:
+        raise PermissionError(f"session store {path} is not safe to use: it must belong to the "
+                              f"server's user (or root), not be a symlink, and not be writable "
+                              f"by others")
+
+
 def _private_dir(path: str) -> str:
     os.makedirs(path, mode=0o700, exist_ok=True)
+    trusted(path)
     return path
 
 
@@ -356,6 +373,10 @@ class DbmSession(BaseSession):
                     lock.release(remove=True)
 
 
+# the files a dbm module may keep for a database (dumb, gnu, ndbm, bsd)
+_DBM_SUFFIXES = ("", ".dat", ".dir", ".bak", ".db", ".pag")
+
+
 class _DbmAccess:
     """`with` an exclusive lock on the dbm file, the dbm opened."""
 
@@ -366,6 +387,8 @@ class _DbmAccess:
     def __enter__(self):
         self.lock.acquire()
         try:
+            for suffix in _DBM_SUFFIXES:
+                trusted(self.path + suffix)
             self.db = self.dbmtype.open(self.path, "c", 0o600)
         except BaseException:
             self.lock.release()
@@ -396,6 +419,7 @@ class FileSession(BaseSession):
         self._sessdir = _option(opts, "mod_python.file_session.database_directory",
                                 "mod_python.session.database_directory", "session_directory",
                                 default=os.path.join(tempfile.gettempdir(), "mp_sess"))
+        _private_dir(self._sessdir)
         super().__init__(req, sid, secret, timeout, lock)
 
     def _path(self, sid: str, suffix: str = "") -> str:

@@ -36,7 +36,7 @@ class FileLock:
             raise RuntimeError(f"lock {self.path} is already held by this object")
         flags = fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
             try:
                 fcntl.flock(fd, flags)
             except BlockingIOError:

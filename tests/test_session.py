@@ -375,3 +375,19 @@ def test_redis_sessions_shared_by_two_servers(apache_factory, tmp_path, redis_ur
     client = redis.Redis.from_url(redis_url)
     assert client.exists("mod_python.session:" + sid) == 0
     assert client.ttl("mod_python.session:" + data["id"]) > 30 * 60
+
+
+@pytest.mark.parametrize("cls", ["FileSession", "DbmSession"])
+def test_a_store_others_can_write_is_refused(apache_factory, tmp_path, cls):
+    """Records are unpickled: a directory or dbm another local user can
+    write must not be used (500 and a clear error, no session)."""
+    server = session_server(apache_factory, tmp_path, cls).start()
+    if cls == "FileSession":
+        server.store.chmod(0o777)
+    else:
+        planted = str(server.store / "mp_sess.dbm") + ".dat"
+        open(planted, "wb").close()
+        os.chmod(planted, 0o666)
+    r = server.get("/app/count")
+    assert r.status_code == 500
+    assert "is not safe to use" in server.error_log()

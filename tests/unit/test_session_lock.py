@@ -124,3 +124,33 @@ def test_expiry_and_flags():
     assert not expired(record, 1100.0, grace=40) and expired(record, 1101.0, grace=40)
     assert _flag("On", False) and _flag("1", False) and not _flag("off", True)
     assert _flag(None, True) and _flag(-1, True) and not _flag(0, True)
+
+
+def test_untrusted_stores_are_refused(tmp_path):
+    from modpy.Session import trusted
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    trusted(str(mine))
+    trusted(str(tmp_path / "missing"))                 # made later, by us
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(PermissionError):
+        trusted(str(shared))
+    link = tmp_path / "link"
+    link.symlink_to(mine)
+    with pytest.raises(PermissionError):
+        trusted(str(link))
+    planted = tmp_path / "x.dat"
+    planted.write_bytes(b"")
+    planted.chmod(0o666)
+    with pytest.raises(PermissionError):
+        trusted(str(planted))
+
+
+def test_lock_file_is_never_a_symlink(tmp_path):
+    target = tmp_path / "victim"
+    target.write_text("keep")
+    (tmp_path / "x.lock").symlink_to(target)
+    with pytest.raises(OSError):
+        FileLock(str(tmp_path / "x.lock")).acquire()
