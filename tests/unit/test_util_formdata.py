@@ -146,3 +146,11 @@ def test_boundary_of():
 def test_parts_without_a_name_are_skipped():
     data = body((b"Content-Disposition: form-data", b"x"), field("a", b"1"))
     assert [f.name for f in multipart_fields(reader(data), b"BOUND")] == ["a"]
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 5, 13, 64, 65536])
+def test_any_chunking_gives_the_same_fields(step):
+    data = body(field("a", b"x\r\n--BOUN"), field("f", b"\r\n\r\n--BOUND-", "f.bin"), field("a", b""))
+    fields = multipart_fields(reader(data, step), b"BOUND")
+    assert [(f.name, f.value) for f in fields] == [("a", "x\r\n--BOUN"), ("f", b"\r\n\r\n--BOUND-"),
+                                                   ("a", "")]
