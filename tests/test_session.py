@@ -318,7 +318,8 @@ def hammer(urls, cookie, clients=8, rounds=25):
 
 @pytest.mark.parametrize("cls,mpm", [
     ("FileSession", "event"), ("FileSession", "worker"), ("FileSession", "prefork"),
-    ("DbmSession", "event"), ("DbmSession", "prefork"), ("MemorySession", "worker"),
+    ("DbmSession", "event"), ("DbmSession", "worker"), ("DbmSession", "prefork"),
+    ("MemorySession", "event"), ("MemorySession", "worker"),
 ])
 def test_concurrent_clients_of_one_session_count_exactly(apache_factory, tmp_path, cls, mpm):
     extra = ""
