@@ -1,0 +1,279 @@
+"""mod_python.wsgi: run a WSGI application (PEP 3333) as the content handler.
+
+    SetHandler mod_python
+    PythonHandler mod_python.wsgi
+    PythonOption mod_python.wsgi.application mypackage.app::application
+    PythonOption mod_python.wsgi.base_uri /myapp      (optional)
+
+The application is `module::callable` (callable defaults to `application`);
+a module that is a path or a file next to the configuring section is loaded
+like a handler module (autoreload by mtime), else imported.  With base_uri,
+SCRIPT_NAME is base_uri and PATH_INFO the rest of the URI; without it,
+SCRIPT_NAME is empty and PATH_INFO the whole URI.
+
+Per request the work is kept small: the environ comes from one C call
+(ap_add_common_vars) plus a raw walk of the tables, decoded latin-1 as PEP
+3333 wants ("bytes-as-str"), and a one-block response is written without an
+extra flush so Apache can give it a Content-Length.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Iterable, Optional
+
+from . import constants as C
+from . import importer
+from ._ffi import NULL, ffi, lib
+from .grammar import DirectiveError, parse_handler
+
+APP_OPTION = "mod_python.wsgi.application"
+BASE_URI_OPTION = "mod_python.wsgi.base_uri"
+
+
+class FileWrapper:
+    """wsgi.file_wrapper: iterates a file in blocks; the handler sends a
+    named regular file through req.sendfile when the request object has it
+    (Apache's own file sending), and streams the blocks otherwise."""
+
+    def __init__(self, filelike, blksize: int = 65536) -> None:
+        self.filelike = filelike
+        self.blksize = blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __iter__(self):
+        read, size = self.filelike.read, self.blksize
+        while True:
+            block = read(size)
+            if not block:
+                return
+            yield block
+
+
+class _Input:
+    """wsgi.input over the request body, read from Apache as asked."""
+
+    __slots__ = ("read", "readline", "_req")
+
+    def __init__(self, req) -> None:
+        self._req = req
+        self.read = req.read
+        self.readline = req.readline
+
+    def readlines(self, hint: int = -1) -> list:
+        return self._req.readlines(hint)
+
+    def __iter__(self):
+        readline = self._req.readline
+        while True:
+            line = readline()
+            if not line:
+                return
+            yield line
+
+
+class _Errors:
+    """wsgi.errors: whole lines go to the request's error log entry."""
+
+    __slots__ = ("_req", "_pending")
+
+    def __init__(self, req) -> None:
+        self._req, self._pending = req, ""
+
+    def write(self, s: str) -> None:
+        if not isinstance(s, str):
+            raise TypeError(f"wsgi.errors.write() takes str, not {type(s).__name__}")
+        lines = (self._pending + s).split("\n")
+        self._pending = lines.pop()
+        for line in lines:
+            self._req.log_error(line)
+
+    def writelines(self, seq) -> None:
+        for s in seq:
+            self.write(s)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._req.log_error(self._pending)
+            self._pending = ""
+
+
+def _latin1(p) -> str:
+    return ffi.string(p).decode("latin-1")
+
+
+def _table_into(env: dict, t) -> None:
+    elts = lib.apr_table_elts(t)
+    entries = ffi.cast("apr_table_entry_t *", elts.elts)
+    for i in range(elts.nelts):
+        e = entries[i]
+        if e.key != NULL:
+            env[_latin1(e.key)] = _latin1(e.val) if e.val != NULL else ""
+
+
+_MULTITHREAD: Optional[bool] = None
+_MULTIPROCESS: Optional[bool] = None
+
+
+def _server_constants() -> tuple[bool, bool]:
+    """(multithread, multiprocess) from the MPM, asked once."""
+    global _MULTITHREAD, _MULTIPROCESS
+    if _MULTITHREAD is None:
+        from .apache import mpm_query
+        _MULTIPROCESS = mpm_query(C.AP_MPMQ_IS_FORKED) != C.AP_MPMQ_NOT_SUPPORTED
+        _MULTITHREAD = mpm_query(C.AP_MPMQ_IS_THREADED) != C.AP_MPMQ_NOT_SUPPORTED
+    return _MULTITHREAD, _MULTIPROCESS
+
+
+def environ(req, base_uri: Optional[str]) -> dict:
+    """The PEP 3333 environ of this request; all strings latin-1 decoded."""
+    r = req._r
+    lib.ap_add_common_vars(r)
+    env: dict = {}
+    _table_into(env, r.subprocess_env)
+    uri = _latin1(r.uri) if r.uri != NULL else ""
+    if base_uri:
+        script = base_uri.rstrip("/")
+        if uri != script and not uri.startswith(script + "/"):
+            raise ValueError(f"request URI {uri!r} is not under {BASE_URI_OPTION} {base_uri!r}")
+        env["SCRIPT_NAME"], env["PATH_INFO"] = script, uri[len(script):]
+    else:
+        env["SCRIPT_NAME"], env["PATH_INFO"] = "", uri
+    env["REQUEST_METHOD"] = _latin1(r.method)
+    env["QUERY_STRING"] = _latin1(r.args) if r.args != NULL else ""
+    env["SERVER_PROTOCOL"] = _latin1(r.protocol)
+    env["REQUEST_URI"] = _latin1(r.unparsed_uri)
+    env.setdefault("SERVER_NAME", "localhost")
+    env.setdefault("SERVER_PORT", "80")
+    multithread, multiprocess = _server_constants()
+    env["wsgi.version"] = (1, 0)
+    env["wsgi.url_scheme"] = "https" if env.get("HTTPS", "").lower() in ("on", "1") else "http"
+    env["wsgi.input"] = _Input(req)
+    env["wsgi.errors"] = _Errors(req)
+    env["wsgi.multithread"] = multithread
+    env["wsgi.multiprocess"] = multiprocess
+    env["wsgi.run_once"] = False
+    env["wsgi.file_wrapper"] = FileWrapper
+    env["mod_python.request"] = req
+    return env
+
+
+class _Response:
+    """start_response and write(), with the headers held back until the
+    first byte of body (PEP 3333), so an error page can still replace them."""
+
+    __slots__ = ("req", "status", "headers", "sent", "length")
+
+    def __init__(self, req) -> None:
+        self.req = req
+        self.status: Optional[str] = None
+        self.headers: list = []
+        self.sent = False
+        self.length: Optional[int] = None
+
+    def start_response(self, status: str, headers: list, exc_info=None) -> Callable:
+        if exc_info is not None:
+            try:
+                if self.sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise AssertionError("start_response() called twice without exc_info")
+        if type(status) is not str:
+            raise TypeError(f"status must be str, not {type(status).__name__}")
+        code = status[:3]
+        if len(status) < 4 or not code.isdigit() or status[3] != " ":
+            raise ValueError(f"status {status!r} is not '<3 digits> <reason>'")
+        for item in headers:
+            if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str \
+                    or type(item[1]) is not str:
+                raise TypeError(f"header {item!r} is not a (str, str) tuple")
+        self.status, self.headers = status, headers
+        return self.write
+
+    def send_headers(self) -> None:
+        if self.status is None:
+            raise AssertionError("the application wrote a body before calling start_response()")
+        req, r = self.req, self.req._r
+        r.status = int(self.status[:3])
+        status_line = self.status.encode("latin-1")
+        r.status_line = lib.apr_pstrmemdup(r.pool, status_line, len(status_line))
+        out = req.headers_out
+        for name, value in self.headers:
+            lname = name.lower()
+            data = value.encode("latin-1")
+            if b"\n" in data or b"\r" in data or b"\0" in data:
+                raise ValueError(f"header {name!r} has a line break or NUL in its value")
+            if lname == "content-type":
+                req.content_type = data
+            else:
+                if lname == "content-length":
+                    self.length = int(value)
+                out.add(name.encode("latin-1"), data)
+        self.sent = True
+
+    def write(self, data: bytes, flush: int = 1) -> None:
+        if type(data) is not bytes:
+            raise TypeError(f"WSGI body blocks must be bytes, not {type(data).__name__}")
+        if not self.sent:
+            self.send_headers()
+        if data:
+            self.req.write(data, flush)
+
+
+def _application(req) -> Callable:
+    options = req._config.options
+    value = options.get(APP_OPTION)
+    if not value:
+        raise LookupError(f"PythonOption {APP_OPTION} is not set (module::callable)")
+    try:
+        spec = parse_handler(value)
+    except DirectiveError as e:
+        raise ValueError(f"PythonOption {APP_OPTION}: {e}") from None
+    entry = req.hlist
+    module = importer.load(spec, entry.directory if entry is not None else None,
+                           req.interpreter or "main_interpreter",
+                           autoreload=req._config.autoreload is not False)
+    return importer.resolve(module, spec.object or "application", req)
+
+
+def _send_file(req, response: _Response, wrapper: FileWrapper) -> bool:
+    """Hand a regular named file to req.sendfile; False when that is not
+    possible (no req.sendfile yet, not a real file) and blocks must stream."""
+    sendfile = getattr(req, "sendfile", None)
+    name = getattr(wrapper.filelike, "name", None)
+    if sendfile is None or not isinstance(name, str) or not os.path.isfile(name):
+        return False
+    offset = wrapper.filelike.tell()
+    response.write(b"", 0)
+    size = os.path.getsize(name) - offset
+    if response.length is not None:
+        size = min(size, response.length)
+    sendfile(name, offset, size)
+    return True
+
+
+def handler(req) -> int:
+    app = _application(req)
+    env = environ(req, req._config.options.get(BASE_URI_OPTION))
+    response = _Response(req)
+    result: Iterable = app(env, response.start_response)
+    try:
+        if type(result) in (list, tuple) and len(result) == 1:
+            response.write(result[0], 0)      # whole body: no flush, Apache sets the length
+        elif isinstance(result, FileWrapper) and _send_file(req, response, result):
+            pass
+        else:
+            write = response.write
+            for block in result:
+                write(block)
+        if not response.sent:
+            response.send_headers()
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        env["wsgi.errors"].flush()
+    return C.OK
