@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Optional
 from . import constants as C
 from . import importer
 from ._ffi import NULL, ffi, lib
+from .errors import describe
 from .grammar import DirectiveError, parse_handler
 
 APP_OPTION = "mod_python.wsgi.application"
@@ -255,6 +256,13 @@ def _send_file(req, response: _Response, wrapper: FileWrapper) -> bool:
     return True
 
 
+def _log_late_failure(req, exc: BaseException) -> None:
+    headline, lines = describe("PythonHandler", "mod_python.wsgi", "", req.the_request, exc)
+    req.log_error(headline + " (after the response began; it is cut short)")
+    for line in lines:
+        req.log_error(line)
+
+
 def handler(req) -> int:
     app = _application(req)
     env = environ(req, req._config.options.get(BASE_URI_OPTION))
@@ -271,6 +279,11 @@ def handler(req) -> int:
                 write(block)
         if not response.sent:
             response.send_headers()
+    except Exception as e:
+        if not response.sent:
+            raise                              # the dispatcher reports it: 500
+        _log_late_failure(req, e)              # no error page after a body began
+        return C.DONE
     finally:
         close = getattr(result, "close", None)
         if close is not None:
