@@ -176,7 +176,7 @@ def traverse(req, module: types.ModuleType, names: list[str]) -> Any:
     return obj
 
 
-def _form(req):
+def request_form(req):
     """The request's form fields (req.form), parsed once."""
     form = getattr(req, "form", None)
     if form is None:
@@ -211,14 +211,21 @@ class _UrlencodedForm:
     def getlist(self, key: str) -> list[str]:
         return list(self._fields.get(key, []))
 
+    def getfirst(self, key: str, default=None):
+        values = self._fields.get(key)
+        return values[0] if values else default
+
+    has_key = __contains__
+
 
 def _field_value(form, name: str) -> Any:
     values = form.getlist(name)
     return values[0] if len(values) == 1 else values
 
 
-def call(req, func: Any) -> Any:
-    """Call `func` with req and the form fields its arguments name."""
+def call(req, func: Any, extra: Optional[dict] = None) -> Any:
+    """Call `func` with req and the form fields its arguments name (and
+    `extra` keyword arguments, which win over fields)."""
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
@@ -228,13 +235,15 @@ def call(req, func: Any) -> Any:
     wanted = [n for n, p in params.items()
               if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     if takes_all or any(n != "req" for n in wanted):
-        form = _form(req)
+        form = request_form(req)
         names = form.keys() if takes_all else [n for n in wanted if n != "req"]
         for name in names:
             if name != "req" and name in form:
                 kwargs[name] = _field_value(form, name)
     if "req" in params:
         kwargs["req"] = req
+    if extra:
+        kwargs.update(extra if takes_all else {k: v for k, v in extra.items() if k in params})
     missing = [n for n in wanted if n not in kwargs and params[n].default is params[n].empty]
     if missing:
         _refuse(C.HTTP_BAD_REQUEST, f"{req.uri!r}: missing form field(s) {', '.join(missing)}", req)
