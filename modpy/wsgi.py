@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import constants as C
 from . import importer
@@ -104,13 +104,31 @@ def _latin1(p) -> str:
     return ffi.string(p).decode("latin-1")
 
 
-def _table_into(env: dict, t) -> None:
+_HIDDEN = {b"authorization", b"proxy-authorization"}   # as CGI: never shown to apps
+_NAMES: dict[bytes, Optional[str]] = {}                  # header name -> environ key
+_MAX_NAMES = 512
+
+
+def _header_key(name: bytes) -> Optional[str]:
+    key = _NAMES.get(name)
+    if key is None and name not in _NAMES:
+        lower = name.lower()
+        if lower in _HIDDEN:
+            key = None
+        elif lower == b"content-type":
+            key = "CONTENT_TYPE"
+        elif lower == b"content-length":
+            key = "CONTENT_LENGTH"
+        else:
+            key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        if len(_NAMES) < _MAX_NAMES:        # hostile names cannot grow it without bound
+            _NAMES[name] = key
+    return key
+
+
+def _entries(t):
     elts = lib.apr_table_elts(t)
-    entries = ffi.cast("apr_table_entry_t *", elts.elts)
-    for i in range(elts.nelts):
-        e = entries[i]
-        if e.key != NULL:
-            env[_latin1(e.key)] = _latin1(e.val) if e.val != NULL else ""
+    return ffi.cast("apr_table_entry_t *", elts.elts), elts.nelts
 
 
 _MULTITHREAD: Optional[bool] = None
@@ -128,12 +146,28 @@ def _server_constants() -> tuple[bool, bool]:
 
 
 def environ(req, base_uri: Optional[str]) -> dict:
-    """The PEP 3333 environ of this request; all strings latin-1 decoded."""
+    """The PEP 3333 environ of this request, all strings latin-1 decoded:
+    the environment variables Apache set for the request (SetEnv, mod_ssl's
+    HTTPS ...), the request headers as HTTP_* (Authorization hidden, as for
+    CGI) and the CGI request variables, read straight from request_rec."""
     r = req._r
-    lib.ap_add_common_vars(r)
+    string = ffi.string
     env: dict = {}
-    _table_into(env, r.subprocess_env)
-    uri = _latin1(r.uri) if r.uri != NULL else ""
+    entries, n = _entries(r.subprocess_env)
+    for i in range(n):
+        e = entries[i]
+        if e.key != NULL:
+            env[string(e.key).decode("latin-1")] = string(e.val).decode("latin-1") if e.val != NULL else ""
+    entries, n = _entries(r.headers_in)
+    for i in range(n):
+        e = entries[i]
+        if e.key == NULL:
+            continue
+        key = _header_key(string(e.key))
+        if key is not None:
+            value = string(e.val).decode("latin-1") if e.val != NULL else ""
+            env[key] = env[key] + ", " + value if key in env and key.startswith("HTTP_") else value
+    uri = string(r.uri).decode("latin-1") if r.uri != NULL else ""
     if base_uri:
         script = base_uri.rstrip("/")
         if uri != script and not uri.startswith(script + "/"):
@@ -141,15 +175,21 @@ def environ(req, base_uri: Optional[str]) -> dict:
         env["SCRIPT_NAME"], env["PATH_INFO"] = script, uri[len(script):]
     else:
         env["SCRIPT_NAME"], env["PATH_INFO"] = "", uri
-    env["REQUEST_METHOD"] = _latin1(r.method)
-    env["QUERY_STRING"] = _latin1(r.args) if r.args != NULL else ""
-    env["SERVER_PROTOCOL"] = _latin1(r.protocol)
-    env["REQUEST_URI"] = _latin1(r.unparsed_uri)
-    env.setdefault("SERVER_NAME", "localhost")
-    env.setdefault("SERVER_PORT", "80")
+    env["REQUEST_METHOD"] = string(r.method).decode("latin-1")
+    env["QUERY_STRING"] = string(r.args).decode("latin-1") if r.args != NULL else ""
+    env["SERVER_PROTOCOL"] = string(r.protocol).decode("latin-1")
+    env["REQUEST_URI"] = string(r.unparsed_uri).decode("latin-1")
+    env["REMOTE_ADDR"] = string(r.useragent_ip).decode("latin-1")
+    https = env.get("HTTPS", "").lower() in ("on", "1")
+    host = env.get("HTTP_HOST", "")
+    name, colon, port = host.rpartition(":") if host.rpartition(":")[2].isdigit() else (host, "", "")
+    server = r.server
+    env["SERVER_NAME"] = name or (string(server.server_hostname).decode("latin-1")
+                                  if server.server_hostname != NULL else "localhost")
+    env["SERVER_PORT"] = port or str(server.port or (443 if https else 80))
     multithread, multiprocess = _server_constants()
     env["wsgi.version"] = (1, 0)
-    env["wsgi.url_scheme"] = "https" if env.get("HTTPS", "").lower() in ("on", "1") else "http"
+    env["wsgi.url_scheme"] = "https" if https else "http"
     env["wsgi.input"] = _Input(req)
     env["wsgi.errors"] = _Errors(req)
     env["wsgi.multithread"] = multithread
@@ -199,8 +239,9 @@ class _Response:
             raise AssertionError("the application wrote a body before calling start_response()")
         req, r = self.req, self.req._r
         r.status = int(self.status[:3])
-        status_line = self.status.encode("latin-1")
-        r.status_line = lib.apr_pstrmemdup(r.pool, status_line, len(status_line))
+        if self.status != "200 OK":                 # Apache writes that one itself
+            status_line = self.status.encode("latin-1")
+            r.status_line = lib.apr_pstrmemdup(r.pool, status_line, len(status_line))
         out = req.headers_out
         for name, value in self.headers:
             lname = name.lower()
@@ -224,19 +265,35 @@ class _Response:
             self.req.write(data, flush)
 
 
+_apps: dict[tuple, Any] = {}   # (option, directory, interpreter) -> (spec, file or None, app)
+
+
 def _application(req) -> Callable:
-    options = req._config.options
-    value = options.get(APP_OPTION)
+    """The application the options name; an imported module's is kept,
+    a file-loaded one is looked up again so autoreload sees changes."""
+    value = req._config.options.get(APP_OPTION)
     if not value:
         raise LookupError(f"PythonOption {APP_OPTION} is not set (module::callable)")
-    try:
-        spec = parse_handler(value)
-    except DirectiveError as e:
-        raise ValueError(f"PythonOption {APP_OPTION}: {e}") from None
     entry = req.hlist
-    module = importer.load(spec, entry.directory if entry is not None else None,
-                           req.interpreter or "main_interpreter",
-                           autoreload=req._config.autoreload is not False)
+    directory = entry.directory if entry is not None else None
+    interpreter = req.interpreter or "main_interpreter"
+    key = (value, directory, interpreter)
+    cached = _apps.get(key)
+    if cached is None:
+        try:
+            spec = parse_handler(value)
+        except DirectiveError as e:
+            raise ValueError(f"PythonOption {APP_OPTION}: {e}") from None
+        path = importer.module_file(spec, directory)
+        app = None
+        if path is None:
+            module = importer.load(spec, None, interpreter)
+            app = importer.resolve(module, spec.object or "application", req)
+        cached = _apps[key] = (spec, path, app)
+    spec, path, app = cached
+    if app is not None:
+        return app
+    module = importer.namespace(interpreter).load_file(path, req._config.autoreload is not False)
     return importer.resolve(module, spec.object or "application", req)
 
 
