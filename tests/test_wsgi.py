@@ -227,3 +227,22 @@ def test_flask_application(apache_factory):
     r = server.post("/flask/form", data={"a": "1", "b": "\u00e9"})
     assert r.json() == [[["a", "1"], ["b", "\u00e9"]], "/flask", "/form"]
     assert server.get("/flask/nothing").status_code == 404
+
+
+BAD_HEADERS = '''
+def application(environ, start_response):
+    kind = environ["QUERY_STRING"]
+    headers = {"name": [("Bad Name", "x")], "value": [("X-A", "a\\r\\nInjected: yes")]}[kind]
+    start_response("200 OK", headers)
+    return [b"never"]
+'''
+
+
+def test_header_injection_is_refused(apache_factory):
+    server = apache_factory(CONF % "application")
+    server.write("app.py", BAD_HEADERS)
+    server.start()
+    for kind, message in (("name", "is not an HTTP token"), ("value", "line break or NUL")):
+        r = server.get("/x?" + kind)
+        assert r.status_code == 500 and "injected" not in r.headers
+        assert message in server.error_log()
