@@ -204,6 +204,22 @@ def environ(req, base_uri: Optional[str]) -> dict:
     return env
 
 
+_TYPES: dict[bytes, Any] = {}   # content type -> C string that lives as long as the process
+_MAX_TYPES = 256
+
+
+def _content_type(r, value: bytes):
+    """A C string for r->content_type: the few types an application uses
+    are kept for good (saving a pool copy per request), others are copied
+    into the request pool."""
+    cstr = _TYPES.get(value)
+    if cstr is None:
+        if len(_TYPES) >= _MAX_TYPES:
+            return lib.apr_pstrmemdup(r.pool, value, len(value))
+        cstr = _TYPES[value] = ffi.new("char[]", value)
+    return cstr
+
+
 class _Response:
     """start_response and write(), with the headers held back until the
     first byte of body (PEP 3333), so an error page can still replace them."""
@@ -255,7 +271,7 @@ class _Response:
             if not _TOKEN.match(name):
                 raise ValueError(f"header name {name!r} is not an HTTP token")
             if lname == "content-type":
-                req.content_type = data
+                lib.ap_set_content_type(r, _content_type(r, data))
             else:
                 if lname == "content-length":
                     self.length = int(value)
