@@ -245,7 +245,7 @@ class _Response:
         if type(status) is not str:
             raise TypeError(f"status must be str, not {type(status).__name__}")
         code = status[:3]
-        if len(status) < 4 or not code.isdigit() or status[3] != " ":
+        if len(status) < 4 or not code.isdigit() or status[3] != " " or not status.isprintable():
             raise ValueError(f"status {status!r} is not '<3 digits> <reason>'")
         for item in headers:
             if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str \
@@ -257,7 +257,7 @@ class _Response:
     def send_headers(self) -> None:
         if self.status is None:
             raise AssertionError("the application wrote a body before calling start_response()")
-        req, r = self.req, self.req._r
+        r = self.req._r
         r.status = int(self.status[:3])
         if self.status != "200 OK":                 # Apache writes that one itself
             status_line = self.status.encode("latin-1")
