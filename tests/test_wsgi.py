@@ -78,6 +78,23 @@ def _files(environ, start_response):
     return environ["wsgi.file_wrapper"](f, 4096)
 files = validator(_files)
 
+def _upload(environ, start_response):
+    import hashlib
+    inp, digest, total, reads = environ["wsgi.input"], hashlib.sha256(), 0, 0
+    while True:
+        block = inp.read(8192)
+        if not block:
+            break
+        digest.update(block); total += len(block); reads += 1
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [f"{total} {digest.hexdigest()} {reads > 1} {environ['wsgi.multithread']}".encode()]
+upload = validator(_upload)
+
+def _lines(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [repr(list(environ["wsgi.input"])).encode()]
+lines = validator(_lines)
+
 def _bad_status(environ, start_response):
     start_response("OK", [])
     return [b""]
@@ -133,6 +150,19 @@ def test_input_streams_and_errors_log(wsgi):
     assert r.status_code == 201
     assert r.content == b"line one\n|rest\xff"
     assert "echo got 14 bytes" in server.error_log()
+
+
+def test_input_streams_a_large_chunked_body(wsgi):
+    import hashlib
+    body = bytes(range(256)) * 4096            # 1 MiB
+    server = wsgi("upload")
+    r = server.post("/u", content=iter([body[i:i + 100000] for i in range(0, len(body), 100000)]))
+    assert r.text == f"{len(body)} {hashlib.sha256(body).hexdigest()} True True"
+
+
+def test_input_iterates_lines(wsgi):
+    server = wsgi("lines")
+    assert server.post("/l", content=b"a\nb\n\nc").text == repr([b"a\n", b"b\n", b"\n", b"c"])
 
 
 def test_iterable_blocks_and_close(wsgi):
