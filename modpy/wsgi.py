@@ -11,10 +11,13 @@ like a handler module (autoreload by mtime), else imported.  With base_uri,
 SCRIPT_NAME is base_uri and PATH_INFO the rest of the URI; without it,
 SCRIPT_NAME is empty and PATH_INFO the whole URI.
 
-Per request the work is kept small: the environ comes from one C call
-(ap_add_common_vars) plus a raw walk of the tables, decoded latin-1 as PEP
-3333 wants ("bytes-as-str"), and a one-block response is written without an
-extra flush so Apache can give it a Content-Length.
+Per request the work is kept small, and C calls above all (each one drops
+and retakes the GIL): the environ is read straight from request_rec and a
+raw walk of its tables, decoded latin-1 as PEP 3333 wants ("bytes-as-str");
+a one-block response is written without an extra flush so Apache can give
+it a Content-Length.  Other blocks are flushed one by one, as PEP 3333
+requires.  wsgi.file_wrapper uses req.sendfile when the request object has
+one and streams the file in blocks otherwise (modpy has no req.sendfile yet).
 """
 from __future__ import annotations
 
