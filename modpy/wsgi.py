@@ -227,7 +227,7 @@ class _Response:
     """start_response and write(), with the headers held back until the
     first byte of body (PEP 3333), so an error page can still replace them."""
 
-    __slots__ = ("req", "status", "headers", "sent", "length")
+    __slots__ = ("req", "status", "headers", "sent", "length")   # length: bytes still allowed
 
     def __init__(self, req) -> None:
         self.req = req
@@ -286,6 +286,9 @@ class _Response:
             raise TypeError(f"WSGI body blocks must be bytes, not {type(data).__name__}")
         if not self.sent:
             self.send_headers()
+        if self.length is not None:         # never more than the declared Content-Length
+            data = data[:self.length]
+            self.length -= len(data)
         if data:
             self.req.write(data, flush)
 

@@ -95,6 +95,11 @@ def _lines(environ, start_response):
     return [repr(list(environ["wsgi.input"])).encode()]
 lines = validator(_lines)
 
+def _too_long(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+    return [b"abc", b"defgh", b"ijk"]
+too_long = _too_long
+
 def _bad_status(environ, start_response):
     start_response("OK", [])
     return [b""]
@@ -171,6 +176,12 @@ def test_iterable_blocks_and_close(wsgi):
     assert r.content == b"a" + b"b" * 100000 + b"0"   # close() not yet called while iterating
     r = server.get("/s")
     assert r.content.endswith(b"1")                    # close() was called after the first
+
+
+def test_body_cut_at_declared_content_length(wsgi):
+    server = wsgi("too_long")
+    r = server.get("/t")
+    assert r.content == b"abcde" and r.headers["content-length"] == "5"
 
 
 def test_write_callable_then_iterable(wsgi):
