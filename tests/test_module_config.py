@@ -129,3 +129,20 @@ def test_unknown_user_is_a_clear_error():
     result = module_config(sys.executable, "--user", "no-such-user-modpy")
     assert result.returncode == 2
     assert "no such user: no-such-user-modpy" in result.stderr
+
+
+def test_the_example_system_config_works(apache_factory, tmp_path):
+    """conf/modpy-example.conf, with its placeholder paths filled in, in a
+    real Apache (the generated config supplies the LoadModule line)."""
+    app = tmp_path / "www-app"
+    app.mkdir()
+    (app / "app.py").write_text("def handler(req):\n    req.write('app ' + req.uri)\n    return 0\n")
+    with open(os.path.join(REPO, "conf", "modpy-example.conf")) as f:
+        text = f.read()
+    load = "LoadModule pyshim_module /srv/modpy/modpy/mod_pyshim.so\n"
+    assert load in text
+    body = text.replace(load, "").replace("/srv/www/app", str(app)).replace("/srv/modpy", REPO)
+    server = apache_factory(body).start()
+    assert server.get("/app/x").text == "app /app/x"
+    assert server.get("/hello").text == "Hello from modpy: GET /hello\n"
+    assert server.get("/private").status_code == 403
