@@ -50,8 +50,10 @@ def site_for(target: str) -> Site:
     if os.path.isdir(target):
         conf = os.path.join(target, SITE_FILE)
         return snippet_site(conf) if os.path.isfile(conf) else directory_site(target)
-    if not os.path.isfile(target):
+    if not os.path.exists(target):
         raise ValueError(f"no such file or directory: {target}")
+    if not os.path.isfile(target):
+        raise ValueError(f"{target}: not a regular file or a directory")
     if target.endswith(".py"):
         return handler_site(target)
     if target.endswith(".conf"):
@@ -190,7 +192,7 @@ def serve(args: argparse.Namespace) -> int:
         log.start()
         if not wait_ready(proc, args.host, port, log):
             print(f"modpy serve: Apache did not start (exit status {proc.poll()}); "
-                  "its error log is above", file=sys.stderr)
+                  "Apache's messages are above", file=sys.stderr)
             return 1
         print(f"modpy: serving {os.path.abspath(args.target)} at http://{args.host}:{port}/ "
               f"(mpm {args.mpm}; error log {log.path}; Ctrl-C stops)", flush=True)
@@ -201,7 +203,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"modpy: {e}, stopping Apache", file=sys.stderr, flush=True)
         return 0
     finally:
-        for s, handler in previous.items():
+        for s in previous:
             signal.signal(s, signal.SIG_IGN)        # a second Ctrl-C must not cut the clean-up short
         if proc is not None:
             stop_apache(proc)
