@@ -191,8 +191,9 @@ def serve(args: argparse.Namespace) -> int:
                                 start_new_session=True)
         log.start()
         if not wait_ready(proc, args.host, port, log):
-            print(f"modpy serve: Apache did not start (exit status {proc.poll()}); "
-                  "Apache's messages are above", file=sys.stderr)
+            why = (f"exit status {proc.returncode}" if proc.poll() is not None
+                   else f"no answer on {args.host}:{port} in {START_TIMEOUT:.0f}s")
+            print(f"modpy serve: Apache did not start ({why}); Apache's messages are above", file=sys.stderr)
             return 1
         print(f"modpy: serving {os.path.abspath(args.target)} at http://{args.host}:{port}/ "
               f"(mpm {args.mpm}; error log {log.path}; Ctrl-C stops)", flush=True)
