@@ -7,9 +7,9 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -173,3 +173,13 @@ def test_bad_target_exits_2():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "no such file or directory" in proc.stderr
+
+
+def test_a_busy_port_is_reported():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        proc = subprocess.run([sys.executable, "-m", "modpy", "serve", "--port", str(busy.getsockname()[1]),
+                               "examples/"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Address already in use" in proc.stderr and "Apache did not start (exit status" in proc.stderr
