@@ -23,7 +23,6 @@ Pure: nothing here knows about Apache.
 """
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys

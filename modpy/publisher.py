@@ -24,7 +24,6 @@ import inspect
 import os
 import textwrap
 import types
-import urllib.parse
 from typing import Any, Optional
 
 from . import constants as C
