@@ -34,6 +34,11 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--mpm", choices=MPMS, default="event", help="Apache MPM (default event)")
     sv.add_argument("--log-level", default="info", help="Apache LogLevel (default info)")
+    sv.add_argument("--debug", action="store_true",
+                    help="one process (apache2 -X) with PythonEnablePdb On: breakpoint() and "
+                    "pdb stop in this terminal")
+    sv.add_argument("--post-mortem", action="store_true",
+                    help="one process; a handler that raises opens pdb on its traceback here")
     return p
 
 

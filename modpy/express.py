@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional, TextIO
 
+from .debug import serve_settings
 from .httpdconf import HttpdConf, find_apache
 
 SITE_VARIABLE = "MODPY_SITE"
@@ -137,14 +138,16 @@ class LogFollower(threading.Thread):
         self.join(timeout=2)
 
 
-def wait_ready(proc: subprocess.Popen, host: str, port: int, log: LogFollower) -> bool:
-    """True once Apache accepts connections and its children are up; False
-    if it exits or does not come up in time."""
+def wait_ready(proc: subprocess.Popen, host: str, port: int, log: LogFollower,
+               single_process: bool = False) -> bool:
+    """True once Apache accepts connections and its children are up (with
+    -X there are none: accepting is enough); False if it exits or does not
+    come up in time."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             with socket.create_connection((host, port), timeout=0.5):
-                if READY_MARK in log.text:
+                if single_process or READY_MARK in log.text:
                     return True
         except OSError:
             pass
@@ -180,17 +183,20 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     port = args.port or free_port(args.host)
     root = tempfile.mkdtemp(prefix="modpy-serve-")
-    conf = HttpdConf(root=root, port=port, body=site.body, mpm=args.mpm, listen=args.host,
+    apache_args, debug_lines = serve_settings(args.debug, args.post_mortem)
+    conf = HttpdConf(root=root, port=port, body="\n".join([site.body, *debug_lines]),
+                     mpm=args.mpm, listen=args.host,
                      document_root=site.document_root, log_level=args.log_level)
     log = LogFollower(os.path.join(root, "error.log"), sys.stderr)
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     proc = None
     try:
-        # its own session: a Ctrl-C reaches us only, and we stop Apache in order
-        proc = subprocess.Popen([find_apache(), "-f", conf.write(), "-DFOREGROUND"], env=apache_env(),
-                                start_new_session=True)
+        # its own session: a Ctrl-C reaches us only, and we stop Apache in
+        # order.  It keeps our stdin/stdout: the terminal pdb talks on.
+        proc = subprocess.Popen([find_apache(), "-f", conf.write(), "-DFOREGROUND", *apache_args],
+                                env=apache_env(), start_new_session=True)
         log.start()
-        if not wait_ready(proc, args.host, port, log):
+        if not wait_ready(proc, args.host, port, log, single_process="-X" in apache_args):
             why = (f"exit status {proc.returncode}" if proc.poll() is not None
                    else f"no answer on {args.host}:{port} in {START_TIMEOUT:.0f}s")
             print(f"modpy serve: Apache did not start ({why}); Apache's messages are above", file=sys.stderr)

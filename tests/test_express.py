@@ -183,3 +183,45 @@ def test_a_busy_port_is_reported():
                                "examples/"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "Address already in use" in proc.stderr and "Apache did not start (exit status" in proc.stderr
+
+
+def test_debug_stops_at_a_breakpoint_in_this_terminal(tmp_path):
+    """`serve --debug`: one process on our terminal with PythonEnablePdb
+    On: pdb stops at the handler's entry, then at its breakpoint(), and the
+    request finishes after `c`."""
+    import threading
+
+    import pexpect
+    (tmp_path / "app.py").write_text(
+        "def handler(req):\n"
+        "    answer = 'stopped at ' + req.uri\n"
+        "    breakpoint()\n"
+        "    req.write(answer)\n"
+        "    return 0\n")
+    port = free_port()
+    child = pexpect.spawn(sys.executable, ["-m", "modpy", "serve", "--debug", "--port", str(port),
+                                           str(tmp_path / "app.py")],
+                          cwd=REPO, encoding="utf-8", timeout=30, dimensions=(50, 200))
+    try:
+        child.expect(r"serving .* at http://127\.0\.0\.1:\d+/")
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(
+            r=httpx.get(f"http://127.0.0.1:{port}/here", timeout=60)), daemon=True)
+        thread.start()
+        child.expect(r"\(Pdb\) ")
+        assert "app.py(2)handler()" in child.before        # PythonEnablePdb: the entry
+        child.sendline("c")
+        child.expect(r"\(Pdb\) ")                           # the breakpoint()
+        child.sendline("p answer")
+        child.expect(r"\(Pdb\) ")
+        assert "'stopped at /here'" in child.before
+        child.sendline("c")
+        thread.join(30)
+        assert (result["r"].status_code, result["r"].text) == (200, "stopped at /here")
+        child.sendintr()
+        child.expect("stopping Apache")
+        child.expect(pexpect.EOF)
+    finally:
+        child.terminate(force=True)
+    child.close()
+    assert child.exitstatus == 0
