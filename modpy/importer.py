@@ -30,6 +30,7 @@ import inspect
 import os
 import sys
 import threading
+import time
 import types
 from typing import Any, Optional
 
@@ -53,6 +54,19 @@ class _Loaded:
         self.stamps = stamps          # path -> st_mtime_ns
         self.tree = tree              # sys.modules names imported from the directory
         self.failed: Optional[dict[str, int]] = None
+
+
+def _stamp_after(path: str, started: int) -> int:
+    """The stamp of a file first imported during a load, read only after
+    it ran.  A file saved since the load began (within a second, for
+    coarse clocks) may have run in its old version: it gets a stamp no file
+    has, so the next request loads again, this time with a stamp taken
+    before the read."""
+    mtime = _mtime(path)
+    return _UNSURE if mtime >= started - 1_000_000_000 else mtime
+
+
+_UNSURE = -2
 
 
 def _mtime(path: str) -> int:
@@ -145,6 +159,7 @@ class Namespace:
         # stamps taken before reading: a save during the import shows as a
         # change on the next request, never as the version already loaded
         known = {p: _mtime(p) for p in ([path, *loaded.stamps] if loaded else [path])}
+        started = time.time_ns()
         before = set(sys.modules)
         try:
             module = self._execute(path, optimize)
@@ -157,7 +172,7 @@ class Namespace:
                 loaded.failed = known
             raise
         tree = tree_modules(directory)
-        stamps = {**{p: _mtime(p) for p in tree.values()}, **known}
+        stamps = {**{p: _stamp_after(p, started) for p in tree.values()}, **known}
         self._files[path] = _Loaded(module, stamps, tuple(tree))
         return module
 
