@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, Union
 from . import cleanups, log, records, runtime
 from . import constants as C
 from . import table as tables
-from ._ffi import ENCODING, ERRORS, NULL, ffi, lib, pstr, text, to_bytes
+from ._ffi import ENCODING, ERRORS, NULL, data_bytes, ffi, lib, pstr, text, to_bytes
 from .brigade import os_error
 from .table import Table
 
@@ -270,7 +270,7 @@ class Request:
     def write(self, data: Union[str, bytes], flush: int = 1) -> None:
         """Send data to the client (str as UTF-8); flush unless told not to,
         as mod_python does."""
-        buf = to_bytes(data, "req.write() data") if not isinstance(data, bytes) else data
+        buf = data if isinstance(data, bytes) else data_bytes(data, "req.write() data")
         status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
         if status == -1:
             raise OSError("write failed: the client closed the connection")
