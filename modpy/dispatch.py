@@ -312,7 +312,10 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
     _handler_log.error("%s", "\n".join([headline] + lines))
     if debug.wants_post_mortem(req._config.options):
         debug.post_mortem(exc, headline)
-    if not req._config.debug or req.bytes_sent or req.sent_bodyct:
+    if req._response_begun():
+        req._cut_short()
+        return C.DONE
+    if not req._config.debug:
         return C.HTTP_INTERNAL_SERVER_ERROR
     try:
         req.status = C.HTTP_INTERNAL_SERVER_ERROR

@@ -273,13 +273,36 @@ class Request:
         buf = data if isinstance(data, bytes) else data_bytes(data, "req.write() data")
         status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
         if status == -1:
-            raise OSError("write failed: the client closed the connection")
+            raise OSError(self._refused() or "write failed: the client closed the connection")
         if status == -2:
-            raise OSError("flush failed: the client closed the connection")
+            raise OSError(self._refused() or "flush failed: the client closed the connection")
 
     def flush(self) -> None:
         if lib.ap_rflush(self._r) < 0:
-            raise OSError("flush failed: the client closed the connection")
+            raise OSError(self._refused() or "flush failed: the client closed the connection")
+
+    def _refused(self) -> Optional[str]:
+        """Why a write failed when it was not the client: Apache's header
+        filter refused the response (a header value with a line break, say)
+        and sent its own error page instead."""
+        if self._r.eos_sent:
+            return (f"Apache refused the response and answered {self._r.status} itself "
+                    f"(the reason is in the error log)")
+        return None
+
+    def _response_begun(self) -> bool:
+        """Has any of the response reached the connection (the status
+        line at least)?  Then its status can no longer change."""
+        r = self._r
+        return bool(r.eos_sent or r.sent_bodyct or r.bytes_sent)
+
+    def _cut_short(self) -> None:
+        """End a response that began but cannot be completed.  Returning
+        an error status now would make Apache append its error page to
+        what was sent, and a chunked response would still end as if
+        complete; an aborted connection tells the client it was not."""
+        if not self._r.eos_sent:
+            lib.modpy_conn_set_aborted(self._r.connection)
 
     # input -----------------------------------------------------------
     _CHUNK = 65536

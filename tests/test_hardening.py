@@ -30,8 +30,19 @@ from mod_python import apache
 
 def handler(req):
     req.content_type = "text/plain"
-    req.log_error("log\\0line")
-    req.write("a\\0b")
+    if req.args == "late":
+        req.write("partial output\\n")
+        raise ValueError("a failure after the response began")
+    elif req.args == "refused":
+        req.headers_out["X-A"] = "a\\r\\nX-Injected: 1"
+        try:
+            req.write("never sent")
+        except OSError as e:
+            req.log_error("write raised: " + str(e))
+            raise
+    else:
+        req.log_error("log\\0line")
+        req.write("a\\0b")
     return apache.OK
 """
 
@@ -104,6 +115,29 @@ def one_error_page(reply: bytes, status: int) -> None:
     assert reply.startswith(b"HTTP/1.1 %d " % status), reply[:200]
     assert reply.count(b"HTTP/1.1 ") == 1 and reply.count(b"<!DOCTYPE") == 1, reply
     assert reply.rstrip().endswith(b"</html>"), reply
+
+
+@pytest.mark.parametrize("version", [b"1.1", b"1.0"])
+def test_a_failure_after_the_response_began_cuts_it_short(server, version):
+    log = LogSince(server)
+    reply = exchange(server, b"GET /h/?late HTTP/%s\r\nHost: x\r\n\r\n" % version)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), reply
+    assert b"Internal Server Error" not in reply        # no error page appended
+    if version == b"1.1":           # chunked: the last chunk never comes
+        assert head.lower().count(b"transfer-encoding: chunked") == 1
+        assert body == b"f\r\npartial output\n\r\n", body
+    else:
+        assert body == b"partial output\n"
+    assert "a failure after the response began" in log
+
+
+def test_a_response_apache_refuses_is_one_500(server):
+    log = LogSince(server)
+    reply = exchange(server, b"GET /h/?refused HTTP/1.1\r\nHost: x\r\n\r\n")
+    one_error_page(reply, 500)
+    assert not re.search(rb"(?im)^x-injected", reply)
+    assert "write raised: Apache refused the response and answered 500 itself" in log
 
 
 def test_nul_in_written_str_and_log_lines(server):
