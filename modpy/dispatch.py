@@ -22,7 +22,7 @@ from . import cleanups, debug, directives, importer, log, timing
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
-from .errors import SERVER_RETURN, describe, error_page, server_return_value
+from .errors import SERVER_RETURN, RequestBodyError, describe, error_page, server_return_value
 from .grammar import DirectiveError, parse_handler
 from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
@@ -221,6 +221,8 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         result, status = server_return_value(e)
         if status is not None:
             req.status = status
+    except RequestBodyError as e:
+        return body_error(req, ph, entry, e)
     except BaseException as e:     # sys.exit() in a handler ends the request, not the child
         return report(req, ph, entry, e)
     if type(result) is not int:
@@ -327,6 +329,18 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
 
 
 _handler_log = logging.getLogger("modpy.handler")
+
+
+def body_error(req: Request, ph: Phase, entry: HandlerEntry, exc: RequestBodyError) -> int:
+    """A request body the client spoiled, left to the dispatcher: one
+    line in the log, no traceback (it is not the handler's fault), and the
+    status that answers it; nothing more when a response has begun
+    (Apache's own error page, when it answered the body itself)."""
+    req.log_error(f"{ph.directive} {entry}: {exc}", C.APLOG_INFO)
+    if req._response_begun():
+        req._cut_short()
+        return C.DONE
+    return exc.status
 
 
 def add_handler(req: Request, htype: str, handler: Union[str, Callable], directory: Optional[str]) -> None:

@@ -18,6 +18,7 @@ from . import constants as C
 from . import table as tables
 from ._ffi import ENCODING, ERRORS, NULL, data_bytes, ffi, lib, pstr, text, to_bytes
 from .brigade import os_error
+from .errors import RequestBodyError
 from .table import Table
 
 
@@ -313,7 +314,8 @@ class Request:
         if self._body is None:
             status = lib.ap_setup_client_block(self._r, lib.REQUEST_CHUNKED_DECHUNK)
             if status != C.OK:
-                raise OSError(f"cannot read the request body (HTTP status {status})")
+                raise RequestBodyError(f"cannot read the request body (HTTP status {status})",
+                                       status, answered=False)
             self._body = bytearray()
             self._body_more = bool(lib.ap_should_client_block(self._r))
         return self._body
@@ -327,13 +329,24 @@ class Request:
         got = lib.ap_get_client_block(self._r, buf, size)
         if got < 0:
             self._body_more = False
-            raise OSError("reading the request body failed (client gone, or a body "
-                          "shorter than its Content-Length)")
+            raise self._body_error()
         if got == 0:
             self._body_more = False
             return False
         self._body += ffi.buffer(buf, got)
         return True
+
+    def _body_error(self) -> RequestBodyError:
+        """Why ap_get_client_block failed.  Apache loses the reason, but
+        when the body was malformed or too large its input filter has
+        already answered with the error page (the response is complete);
+        otherwise the client went away before the end of the body."""
+        r = self._r
+        if r.eos_sent:
+            return RequestBodyError(f"the request body is malformed or too large: Apache answered "
+                                    f"{r.status} (the reason is in the error log)", r.status, answered=True)
+        return RequestBodyError("reading the request body failed (client gone, or a body "
+                                "shorter than its Content-Length)", C.HTTP_BAD_REQUEST, answered=False)
 
     def read(self, size: int = -1) -> bytes:
         """Read `size` bytes of the body (all of it by default)."""

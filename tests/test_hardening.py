@@ -27,10 +27,18 @@ SITE = """
 
 HANDLER = """
 from mod_python import apache
+from modpy.errors import RequestBodyError
 
 def handler(req):
     req.content_type = "text/plain"
-    if req.args == "late":
+    if req.args == "read":
+        try:
+            data = req.read()
+        except RequestBodyError as e:
+            req.log_error("body error: status=%d answered=%s: %s" % (e.status, e.answered, e))
+            raise
+        req.write("got %d" % len(data))
+    elif req.args == "late":
         req.write("partial output\\n")
         raise ValueError("a failure after the response began")
     elif req.args == "refused":
@@ -115,6 +123,41 @@ def one_error_page(reply: bytes, status: int) -> None:
     assert reply.startswith(b"HTTP/1.1 %d " % status), reply[:200]
     assert reply.count(b"HTTP/1.1 ") == 1 and reply.count(b"<!DOCTYPE") == 1, reply
     assert reply.rstrip().endswith(b"</html>"), reply
+
+
+CHUNKED = b"POST /%s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def test_a_malformed_body_is_apaches_400_alone(server):
+    log = LogSince(server)
+    one_error_page(exchange(server, CHUNKED % b"h/?read" + b"zz\r\nab\r\n0\r\n\r\n"), 400)
+    assert "body error: status=400 answered=True" in log
+    assert "Traceback" not in log
+
+
+def test_a_body_over_the_limit_is_413_alone(server):
+    log = LogSince(server)
+    one_error_page(exchange(server, CHUNKED % b"h/?read" + b"80\r\n" + b"a" * 128 + b"\r\n0\r\n\r\n"), 413)
+    assert "body error: status=413 answered=True" in log
+
+
+def test_a_body_cut_short_is_400_not_a_handler_failure(server):
+    log = LogSince(server)
+    reply = exchange(server, b"POST /h/?read HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc")
+    one_error_page(reply, 400)
+    assert "body error: status=400 answered=False" in log
+    assert "client gone, or a body shorter than its Content-Length" in log
+    assert "Traceback" not in log and "failed for" not in log
+
+
+def test_a_cgi_script_never_answers_after_apaches_error_page(server):
+    log = LogSince(server)
+    reply = exchange(server, CHUNKED % b"cgi/read.py" + b"zz\r\nab\r\n0\r\n\r\n")
+    one_error_page(reply, 400)
+    assert server.htdocs.encode() not in reply
+    # the script saw the end of its input, as under mod_cgid, not an error
+    assert "the script read 0 bytes" in log
+    assert "Traceback" not in log
 
 
 @pytest.mark.parametrize("version", [b"1.1", b"1.0"])
