@@ -3,6 +3,8 @@ its own: request bodies the client spoils, handlers that fail after their
 response began, a response Apache refuses, and NUL in data written."""
 import re
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -190,3 +192,42 @@ def test_nul_in_written_str_and_log_lines(server):
     assert r"log\\0line" in log         # NUL written as \0, its backslash escaped by Apache
     r = server.get("/f/")                 # the output filter adds a NUL to each block
     assert r.status_code == 200 and r.content == b"a\x00b\x00"
+
+
+RACER = """
+import importlib
+
+def handler(req):
+    importlib.import_module("mod_python." + req.args)
+    req.write(req.args)
+    return 0
+"""
+ALIASES = ("apache", "util", "Cookie", "Session", "publisher", "psp", "wsgi", "cgihandler")
+
+
+def test_first_imports_of_mod_python_at_once(apache_factory):
+    """Threads that import `mod_python.X` for the first time at once must
+    all find it: none may see the mod_python package half-run, before its
+    alias finder is in place (the child's first requests did)."""
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler racer
+        </Directory>
+    """)
+    server.write("racer.py", RACER)
+    server.start()
+    for round in range(4):
+        barrier = threading.Barrier(len(ALIASES))
+
+        def first(name):
+            barrier.wait()
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                s.sendall(b"GET /r?%s HTTP/1.0\r\n\r\n" % name.encode())
+                return s.makefile("rb").read()
+
+        with ThreadPoolExecutor(len(ALIASES)) as pool:
+            replies = list(pool.map(first, ALIASES))
+        assert [r.split(b"\r\n\r\n", 1)[-1] for r in replies] == [a.encode() for a in ALIASES], \
+            server.error_log()[-3000:]
+        server.restart()                    # fresh children: their first imports again
