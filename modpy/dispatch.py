@@ -322,6 +322,9 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
     try:
         req.status = C.HTTP_INTERNAL_SERVER_ERROR
         req.content_type, body = error_page(headline, lines, req.headers_in.get("Accept") or "")
+        # the text page echoes the request and the exception as they are:
+        # no browser may take it for HTML
+        req.headers_out["X-Content-Type-Options"] = "nosniff"
         req.write(body)
     except OSError:
         pass
