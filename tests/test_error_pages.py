@@ -88,3 +88,11 @@ def test_psp_code_listing_only_with_debug_and_escaped(server):
     r = server.get("/On/psp/listed.psp_")
     assert r.status_code == 200 and "&lt;b&gt;bold&lt;/b&gt;" in r.text and "<b>bold" not in r.text
     assert server.get("/Off/psp/listed.psp_").status_code == 404
+
+
+def test_psp_errors_name_the_template_line(server):
+    r = server.get(f"/On/psp/bad.psp?{QUERY}", headers={"Accept": "*/*"})
+    assert "bad.psp, line 1: ValueError" in r.text
+    r = server.get(f"/Off/psp/bad.psp?{QUERY}")
+    assert "line 1" not in r.text
+    assert "/Off/psp/bad.psp, line 1: ValueError" in server.error_log()
