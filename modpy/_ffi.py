@@ -28,14 +28,19 @@ def text(p) -> Optional[str]:
     return ffi.string(p).decode(ENCODING, ERRORS)
 
 
-def to_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
-    """str or bytes as the bytes Apache gets; NUL cannot cross into C."""
+def data_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
+    """str or bytes as the bytes of a buffer (a response body, say): any
+    byte, NUL too, as they come."""
     if isinstance(value, str):
-        data = value.encode(ENCODING, ERRORS)
-    elif isinstance(value, (bytes, bytearray, memoryview)):
-        data = bytes(value)
-    else:
-        raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+        return value.encode(ENCODING, ERRORS)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+
+
+def to_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
+    """str or bytes as the bytes of a C string; NUL cannot cross into C."""
+    data = data_bytes(value, what)
     if b"\0" in data:
         raise ValueError(f"{what} must not contain a NUL character")
     return data

@@ -28,6 +28,7 @@ from ._ffi import NULL, ffi, lib, pstr
 from .cgicode import ScriptCache, main_globals
 from .cgienv import script_argv, script_environ
 from .cgiresponse import CLIENT_REDIRECT, LOCAL_REDIRECT, HeaderBlock, is_nph, location_action
+from .errors import RequestBodyError
 from .request import Request
 
 # The block size of a Python process writing to a pipe: the client sees the
@@ -62,6 +63,7 @@ class ScriptOutput(io.RawIOBase):
         self.state = self.SEND if nph else self.HEADERS
         self.result = C.OK
         self.redirect: Optional[tuple[str, str]] = None    # (action, location)
+        self.body_error: Optional[RequestBodyError] = None   # the request body's, if any
 
     def writable(self) -> bool:
         return True
@@ -116,16 +118,27 @@ class ScriptOutput(io.RawIOBase):
 
 
 class ScriptInput(io.RawIOBase):
-    """The script's stdin: the request body (Content-Length or chunked)."""
+    """The script's stdin: the request body (Content-Length or chunked).
 
-    def __init__(self, req: Request) -> None:
+    A body that cannot be read (malformed, too large, cut short) ends the
+    script's input, as mod_cgid's pipe would end; the error is kept for
+    the handler, which then drops the script's output: the request is
+    answered by the body's error, as under mod_cgid."""
+
+    def __init__(self, req: Request, out: ScriptOutput) -> None:
         self._req = req
+        self._out = out
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._req.read(len(buffer))
+        try:
+            data = self._req.read(len(buffer))
+        except RequestBodyError as e:
+            self._out.body_error = e
+            self._out.state = ScriptOutput.DISCARD
+            return 0
         buffer[:len(data)] = data
         return len(data)
 
@@ -156,8 +169,8 @@ class ScriptErrors(io.TextIOBase):
             self._req.log_error(line, C.APLOG_ERR)
 
 
-def _stdin(req: Request):
-    return io.TextIOWrapper(io.BufferedReader(ScriptInput(req), BUFFER_SIZE), ENCODING, ERRORS)
+def _stdin(req: Request, out: ScriptOutput):
+    return io.TextIOWrapper(io.BufferedReader(ScriptInput(req, out), BUFFER_SIZE), ENCODING, ERRORS)
 
 
 # ---------------------------------------------------------------- handler
@@ -192,7 +205,7 @@ def _serve(req: Request, filename: str, code) -> int:
     out = ScriptOutput(req, nph)
     stdout = io.TextIOWrapper(io.BufferedWriter(out, BUFFER_SIZE), ENCODING, ERRORS)
     ctx = cgistate.Context(script_environ(req.subprocess_env.items()), script_argv(filename, req.args),
-                           stdout, lambda: _stdin(req), lambda: ScriptErrors(req))
+                           stdout, lambda: _stdin(req, out), lambda: ScriptErrors(req))
     directory = os.path.dirname(filename)
     _on_path(directory)
     try:
@@ -207,6 +220,8 @@ def _serve(req: Request, filename: str, code) -> int:
     finally:
         cgistate.activate(previous)
         _cwd.leave()
+    if out.body_error is not None:
+        raise out.body_error                # the dispatcher answers it
     if error is not None and out.state == out.HEADERS and _debug(req):
         raise error                         # PythonDebug: the dispatcher shows it
     out.end()

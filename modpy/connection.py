@@ -8,7 +8,7 @@ from typing import Optional, Union
 from . import brigade, log, records
 from . import constants as C
 from . import table as tables
-from ._ffi import lib, text, to_bytes
+from ._ffi import data_bytes, lib, text
 
 _LINE = 8192     # Apache's HUGE_STRING_LEN: what one GETLINE read asks for
 
@@ -142,7 +142,7 @@ class Connection:
     def write(self, data: Union[str, bytes]) -> None:
         """Send bytes (str as UTF-8) to the client, flushed."""
         bb = self._brigade("_out")
-        brigade.append(bb, to_bytes(data, "conn.write() data") if not isinstance(data, bytes) else data)
+        brigade.append(bb, data_bytes(data, "conn.write() data") if not isinstance(data, bytes) else data)
         status = lib.ap_fflush(self._c.output_filters, bb)
         lib.apr_brigade_cleanup(bb)
         if status != 0:

@@ -22,7 +22,7 @@ from . import cleanups, debug, directives, importer, log, timing
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
-from .errors import SERVER_RETURN, describe, error_page, server_return_value
+from .errors import SERVER_RETURN, RequestBodyError, describe, error_page, server_return_value
 from .grammar import DirectiveError, parse_handler
 from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
@@ -221,6 +221,8 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         result, status = server_return_value(e)
         if status is not None:
             req.status = status
+    except RequestBodyError as e:
+        return body_error(req, ph, entry, e)
     except BaseException as e:     # sys.exit() in a handler ends the request, not the child
         return report(req, ph, entry, e)
     if type(result) is not int:
@@ -312,11 +314,17 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
     _handler_log.error("%s", "\n".join([headline] + lines))
     if debug.wants_post_mortem(req._config.options):
         debug.post_mortem(exc, headline)
-    if not req._config.debug or req.bytes_sent or req.sent_bodyct:
+    if req._response_begun():
+        req._cut_short()
+        return C.DONE
+    if not req._config.debug:
         return C.HTTP_INTERNAL_SERVER_ERROR
     try:
         req.status = C.HTTP_INTERNAL_SERVER_ERROR
         req.content_type, body = error_page(headline, lines, req.headers_in.get("Accept") or "")
+        # the text page echoes the request and the exception as they are:
+        # no browser may take it for HTML
+        req.headers_out["X-Content-Type-Options"] = "nosniff"
         req.write(body)
     except OSError:
         pass
@@ -324,6 +332,18 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
 
 
 _handler_log = logging.getLogger("modpy.handler")
+
+
+def body_error(req: Request, ph: Phase, entry: HandlerEntry, exc: RequestBodyError) -> int:
+    """A request body the client spoiled, left to the dispatcher: one
+    line in the log, no traceback (it is not the handler's fault), and the
+    status that answers it; nothing more when a response has begun
+    (Apache's own error page, when it answered the body itself)."""
+    req.log_error(f"{ph.directive} {entry}: {exc}", C.APLOG_INFO)
+    if req._response_begun():
+        req._cut_short()
+        return C.DONE
+    return exc.status
 
 
 def add_handler(req: Request, htype: str, handler: Union[str, Callable], directory: Optional[str]) -> None:

@@ -22,6 +22,11 @@ def modpy_boot(module_index):
     runtime.boots += 1      # >1: a config re-read or restart found Python alive
     log.install()
     debug.install()
+    # The mod_python alias package, now, while one thread runs: a package
+    # is in sys.modules before its __init__ has run, and a request thread
+    # importing mod_python.X then would skip the import of mod_python,
+    # search for X before the alias finder is in place, and fail.
+    import mod_python  # noqa: F401
     return 1
 
 

@@ -14,7 +14,7 @@ import threading
 from typing import Optional, Union
 
 from . import brigade, cleanups, importer, log, runtime
-from ._ffi import NULL, address, ffi, lib, text, to_bytes
+from ._ffi import NULL, address, data_bytes, ffi, lib, text
 from .config import HandlerEntry
 from .grammar import DirectiveError, parse_handler
 
@@ -104,7 +104,7 @@ class Filter:
     def write(self, data: Union[str, bytes]) -> None:
         if self._state.closed:
             raise OSError(f"filter {self.name} is closed")
-        buf = data if isinstance(data, bytes) else to_bytes(data, "filter.write() data")
+        buf = data if isinstance(data, bytes) else data_bytes(data, "filter.write() data")
         if self.is_input:
             brigade.append(self._bb, buf)
         else:

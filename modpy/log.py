@@ -10,7 +10,7 @@ import threading
 
 from . import constants as C
 from . import runtime
-from ._ffi import NULL, ffi, lib, to_bytes
+from ._ffi import NULL, data_bytes, ffi, lib
 
 
 
@@ -19,7 +19,7 @@ _FILE = ffi.new("char[]", b"modpy")
 
 def _message(message) -> object:
     text = message if isinstance(message, (str, bytes)) else str(message)
-    return ffi.new("char[]", to_bytes(text, "log message").replace(b"\0", b"\\0"))
+    return ffi.new("char[]", data_bytes(text, "log message").replace(b"\0", b"\\0"))
 
 
 def log_error(message, level: int = C.APLOG_ERR, server=None) -> None:

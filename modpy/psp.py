@@ -70,6 +70,11 @@ def compiled(filename: Optional[str] = None, string: Optional[str] = None
     except SyntaxError as e:
         where, line = translation.origin(e.lineno or 0)
         raise PSPError(f"{where}, line {line}: {e.msg} (in the Python of this template)") from None
+    except (ValueError, RecursionError, MemoryError) as e:
+        # NUL in the code (a ValueError on older Pythons), or nesting
+        # deeper than the compiler goes: no line to name, but the template
+        raise PSPError(f"{translation.files[0]}: Python cannot compile this template "
+                       f"({type(e).__name__}{': ' if str(e) else ''}{e})") from None
     with _cache_lock:
         if len(_cache) >= _MAX_CACHED:
             _cache.pop(next(iter(_cache)))

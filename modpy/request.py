@@ -16,8 +16,9 @@ from typing import Any, Callable, Optional, Union
 from . import cleanups, log, records, runtime
 from . import constants as C
 from . import table as tables
-from ._ffi import ENCODING, ERRORS, NULL, ffi, lib, pstr, text, to_bytes
+from ._ffi import ENCODING, ERRORS, NULL, data_bytes, ffi, lib, pstr, text, to_bytes
 from .brigade import os_error
+from .errors import RequestBodyError
 from .table import Table
 
 
@@ -270,16 +271,39 @@ class Request:
     def write(self, data: Union[str, bytes], flush: int = 1) -> None:
         """Send data to the client (str as UTF-8); flush unless told not to,
         as mod_python does."""
-        buf = to_bytes(data, "req.write() data") if not isinstance(data, bytes) else data
+        buf = data if isinstance(data, bytes) else data_bytes(data, "req.write() data")
         status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
         if status == -1:
-            raise OSError("write failed: the client closed the connection")
+            raise OSError(self._refused() or "write failed: the client closed the connection")
         if status == -2:
-            raise OSError("flush failed: the client closed the connection")
+            raise OSError(self._refused() or "flush failed: the client closed the connection")
 
     def flush(self) -> None:
         if lib.ap_rflush(self._r) < 0:
-            raise OSError("flush failed: the client closed the connection")
+            raise OSError(self._refused() or "flush failed: the client closed the connection")
+
+    def _refused(self) -> Optional[str]:
+        """Why a write failed when it was not the client: Apache's header
+        filter refused the response (a header value with a line break, say)
+        and sent its own error page instead."""
+        if self._r.eos_sent:
+            return (f"Apache refused the response and answered {self._r.status} itself "
+                    f"(the reason is in the error log)")
+        return None
+
+    def _response_begun(self) -> bool:
+        """Has any of the response reached the connection (the status
+        line at least)?  Then its status can no longer change."""
+        r = self._r
+        return bool(r.eos_sent or r.sent_bodyct or r.bytes_sent)
+
+    def _cut_short(self) -> None:
+        """End a response that began but cannot be completed.  Returning
+        an error status now would make Apache append its error page to
+        what was sent, and a chunked response would still end as if
+        complete; an aborted connection tells the client it was not."""
+        if not self._r.eos_sent:
+            lib.modpy_conn_set_aborted(self._r.connection)
 
     # input -----------------------------------------------------------
     _CHUNK = 65536
@@ -290,7 +314,8 @@ class Request:
         if self._body is None:
             status = lib.ap_setup_client_block(self._r, lib.REQUEST_CHUNKED_DECHUNK)
             if status != C.OK:
-                raise OSError(f"cannot read the request body (HTTP status {status})")
+                raise RequestBodyError(f"cannot read the request body (HTTP status {status})",
+                                       status, answered=False)
             self._body = bytearray()
             self._body_more = bool(lib.ap_should_client_block(self._r))
         return self._body
@@ -304,13 +329,24 @@ class Request:
         got = lib.ap_get_client_block(self._r, buf, size)
         if got < 0:
             self._body_more = False
-            raise OSError("reading the request body failed (client gone, or a body "
-                          "shorter than its Content-Length)")
+            raise self._body_error()
         if got == 0:
             self._body_more = False
             return False
         self._body += ffi.buffer(buf, got)
         return True
+
+    def _body_error(self) -> RequestBodyError:
+        """Why ap_get_client_block failed.  Apache loses the reason, but
+        when the body was malformed or too large its input filter has
+        already answered with the error page (the response is complete);
+        otherwise the client went away before the end of the body."""
+        r = self._r
+        if r.eos_sent:
+            return RequestBodyError(f"the request body is malformed or too large: Apache answered "
+                                    f"{r.status} (the reason is in the error log)", r.status, answered=True)
+        return RequestBodyError("reading the request body failed (client gone, or a body "
+                                "shorter than its Content-Length)", C.HTTP_BAD_REQUEST, answered=False)
 
     def read(self, size: int = -1) -> bytes:
         """Read `size` bytes of the body (all of it by default)."""

@@ -368,6 +368,7 @@ def handler(req) -> int:
         if not response.sent:
             raise                              # the dispatcher reports it: 500
         _log_late_failure(req, e)              # no error page after a body began
+        req._cut_short()
         return C.DONE
     finally:
         close = getattr(result, "close", None)
