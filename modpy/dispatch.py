@@ -22,6 +22,7 @@ from . import cleanups, debug, directives, importer, log, timing
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
+from .clienterror import ClientError
 from .errors import SERVER_RETURN, describe, error_page, server_return_value
 from .grammar import DirectiveError, parse_handler
 from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
@@ -309,6 +310,8 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
     (HTML or text by Accept, and only if nothing was sent yet); with
     modpy.post_mortem, open pdb on it first."""
     headline, lines = describe(ph.directive, str(entry), entry.origin, req.the_request, exc)
+    if isinstance(exc, ClientError):
+        return _client_failed(req, headline, exc)
     _handler_log.error("%s", "\n".join([headline] + lines))
     if debug.wants_post_mortem(req._config.options):
         debug.post_mortem(exc, headline)
@@ -324,6 +327,18 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
 
 
 _handler_log = logging.getLogger("modpy.handler")
+
+
+def _client_failed(req: Request, headline: str, exc: ClientError) -> int:
+    """The client broke the request off (ClientError): no bug to trace, so
+    one line with the client's address, at info level as Apache logs its
+    own clients' failures, and the status Apache answers such a request
+    with -- unless an answer has begun or cannot reach the client (DONE:
+    the request just ends)."""
+    req.log_error(headline, C.APLOG_INFO)
+    if exc.status is None or req.bytes_sent or req.sent_bodyct:
+        return C.DONE
+    return exc.status
 
 
 def add_handler(req: Request, htype: str, handler: Union[str, Callable], directory: Optional[str]) -> None:
