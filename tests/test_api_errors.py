@@ -220,3 +220,35 @@ def test_hundreds_of_clients_leaving_leak_nothing(apache_factory, kind):
     own = (marker, "second write failed too")
     assert [line for line in log.splitlines() if ":error]" in line and not any(o in line for o in own)] == []
 
+
+def test_a_wsgi_application_whose_client_leaves(apache_factory):
+    """The gateway's late-failure path: the body has begun, the client
+    goes; one info line, and the application's close() still runs."""
+    server = apache_factory(ONE_CHILD + """
+        <Location /app>
+            SetHandler mod_python
+            PythonHandler mod_python.wsgi
+            PythonOption mod_python.wsgi.application app::application
+            PythonPath "sys.path + ['{htdocs}']"
+        </Location>
+    """, mpm="prefork")
+    server.write("app.py", """
+        import sys
+
+        class Body:
+            def __iter__(self):
+                for _ in range(2000):
+                    yield b"x" * 65536
+            def close(self):
+                print("application closed", file=sys.stderr)
+
+        def application(environ, start_response):
+            start_response("200 OK", [("Content-Type", "application/octet-stream")])
+            return Body()
+    """)
+    server.start()
+    exchange(server, b"GET /app HTTP/1.1\r\nHost: x\r\n", read=100_000, reset=True)
+    wait_for(server, "application closed")
+    lines = [line for line in server.error_log().splitlines() if "ClientError" in line]
+    assert len(lines) == 1 and ":info]" in lines[0] and "write failed: the client closed" in lines[0], lines
+    assert "Traceback" not in server.error_log()
