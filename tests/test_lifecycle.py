@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 import threading
 import time
 
@@ -309,3 +310,102 @@ def test_apachectl_start_graceful_restart_stop_as_a_daemon(apache_factory, mpm):
             time.sleep(0.05)
     assert not os.path.exists(f"/proc/{pid}")
     assert server.crashes() == 0
+
+
+# A module that takes half a second to import, whose handler needs what the
+# end of the module defines: used half-imported, it fails with a NameError.
+SLOW_MODULE = """
+    import time
+
+    def handler(req):
+        req.write(READY)
+        return 0
+
+    def application(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [READY.encode()]
+
+    def hello(req):
+        return READY
+
+    time.sleep(0.5)
+    READY = "ready %s"
+"""
+CGI_SCRIPT = """
+    import slowcgi
+    print("Content-Type: text/plain")
+    print()
+    print(slowcgi.READY, end="")
+"""
+COLD = """
+    StartServers 1
+    ServerLimit 1
+    ThreadsPerChild 32
+    ThreadLimit 32
+    MinSpareThreads 1
+    MaxSpareThreads 32
+    MaxRequestWorkers 32
+    PythonPath "sys.path + ['{root}/lib']"
+    <Directory "{htdocs}/file">
+        SetHandler mod_python
+        PythonHandler slow
+    </Directory>
+    <Location /plain>
+        SetHandler mod_python
+        PythonHandler slowlib
+    </Location>
+    <Directory "{htdocs}/pub">
+        SetHandler mod_python
+        PythonHandler mod_python.publisher
+    </Directory>
+    <Location /wsgi>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application slowapp::application
+    </Location>
+    <Directory "{htdocs}/cgi">
+        SetHandler mod_python
+        PythonHandler mod_python.cgihandler
+    </Directory>
+"""
+# kind -> (url, module file under the server root, its name in the answer)
+COLD_KINDS = {
+    "file": ("/file/x", "htdocs/file/slow.py"),            # loaded from the section's directory
+    "plain": ("/plain", "lib/slowlib.py"),                 # a plain import from PythonPath
+    "publisher": ("/pub/slow.py/hello", "htdocs/pub/slow.py"),
+    "wsgi": ("/wsgi", "lib/slowapp.py"),
+    "cgi": ("/cgi/script.py", "htdocs/cgi/slowcgi.py"),    # cgihandler's first import too
+}
+
+
+@pytest.mark.parametrize("kind", COLD_KINDS)
+def test_cold_start_sixteen_first_requests_at_once(apache_factory, kind):
+    """A fresh child (event MPM, one process) whose first 16 requests
+    arrive together while the handler's module takes 0.5 s to import:
+    every one gets the whole answer, none a half-imported module."""
+    server = apache_factory(COLD, mpm="event")
+    url, module = COLD_KINDS[kind]
+    path = os.path.join(server.root, module)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(SLOW_MODULE) % kind)
+    server.write("cgi/script.py", CGI_SCRIPT)
+    server.start()
+    barrier = threading.Barrier(16)
+    answers: list = []
+
+    def first_request():
+        barrier.wait()
+        try:
+            r = httpx.get(server.url(url), headers={"Connection": "close"}, timeout=60)
+            answers.append((r.status_code, r.text))
+        except httpx.HTTPError as e:
+            answers.append((0, repr(e)))
+
+    threads = [threading.Thread(target=first_request) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [(200, f"ready {kind}")] * 16, server.error_log()[-3000:]
+    assert "NameError" not in server.error_log()
