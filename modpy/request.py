@@ -196,7 +196,7 @@ class Request:
         self._body: Optional[bytearray] = None   # request body read ahead (readline)
         self._body_more = False                  # more body to come from Apache
         self._body_bb = NULL                     # the brigade body reads go through
-        self._body_error: Optional[ClientError] = None   # how the body broke off
+        self._body_failed: Optional[int] = None  # the APR status the body broke off with
 
     # content_type goes through ap_set_content_type so filters see it
     @property
@@ -312,8 +312,8 @@ class Request:
         A failed read is a ClientError, and so is every later attempt to
         read past what came: a broken body never reads as a short one."""
         if not self._body_more:
-            if self._body_error is not None:
-                raise self._body_error.with_traceback(None)
+            if self._body_failed is not None:
+                raise self._read_error(self._body_failed)
             return False
         size = max(min(want, self._CHUNK), 1)
         buf = ffi.new("char[]", size)
@@ -321,8 +321,8 @@ class Request:
         got = lib.modpy_read_block(self._r, self._body_bb, buf, size, rv)
         if got < 0:
             self._body_more = False
-            self._body_error = self._read_error(rv[0])
-            raise self._body_error
+            self._body_failed = rv[0]    # the status, not the error: its traceback would hold self
+            raise self._read_error(rv[0])
         if got == 0:
             self._body_more = False
             return False

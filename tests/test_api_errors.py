@@ -177,6 +177,21 @@ def _child_usage(pid: int) -> tuple[int, int]:
     return len(os.listdir(f"/proc/{pid}/fd")), rss
 
 
+def _idle_usage(pid: int, at_most=None) -> tuple[int, int]:
+    """_child_usage once the child has closed its last connection (it does
+    so just after the client saw the answer): the fewest descriptors seen
+    over a second, or the first reading at or below `at_most` (within 5 s;
+    a real leak never gets there)."""
+    best = _child_usage(pid)
+    deadline = time.monotonic() + (5 if at_most is not None else 1)
+    while time.monotonic() < deadline and not (at_most is not None and best[0] <= at_most):
+        time.sleep(0.1)
+        now = _child_usage(pid)
+        if now[0] < best[0]:
+            best = now
+    return best
+
+
 UPLOAD = post("/h?upload", 1_000_000)
 DOWNLOAD = b"GET /h?write HTTP/1.1\r\nHost: x\r\n"
 LEAVERS = {
@@ -205,20 +220,21 @@ def test_hundreds_of_clients_leaving_leak_nothing(apache_factory, kind):
     for i in range(WARM):
         leave(server, i)
     wait_for(server, marker, count=WARM)
-    before = _child_usage(pid)
+    before = _idle_usage(pid)
     for i in range(LEAVING):
         leave(server, i)
     wait_for(server, marker, count=WARM + LEAVING)
     assert alive(server) == f"alive {pid}"      # the same child, still serving
-    fds, rss = _child_usage(pid)
+    fds, rss = _idle_usage(pid, at_most=before[0])
     assert fds == before[0], (before, fds)
     assert rss - before[1] < 1024, (before, rss)        # a leak of 3 KiB per client would show
     log = server.error_log()
     assert log.count(marker) == WARM + LEAVING
     assert "Traceback" not in log
-    # nothing else at error level: only what the handler itself logged
-    own = (marker, "second write failed too")
-    assert [line for line in log.splitlines() if ":error]" in line and not any(o in line for o in own)] == []
+    # nothing else at error level but what the handler itself logged (and
+    # Apache's AH00161: its one worker was busy, on purpose here)
+    known = (marker, "second write failed too", "AH00161")
+    assert [line for line in log.splitlines() if ":error]" in line and not any(k in line for k in known)] == []
 
 
 def test_a_wsgi_application_whose_client_leaves(apache_factory):
