@@ -11,6 +11,7 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,10 +72,27 @@ def run_ab(server: H.Server, path: str, requests: int, connections: int, body) -
             (int(non2xx.group(1)) if non2xx else 0), "rps": float(rate.group(1)) if rate else 0.0}
 
 
+def soak(server: H.Server, path: str, requests: int, segments: int, connections: int, body) -> dict:
+    """`requests` in `segments` runs of ab, the children's RSS read after
+    each: growth that levels off (allocators and caches finding their
+    size) reads differently from a steady climb (a leak)."""
+    total = {"requests": 0, "failures": 0, "rps": [], "rss_kb": []}
+    for i in range(segments):
+        part = requests // segments + (1 if i < requests % segments else 0)
+        r = run_ab(server, path, part, connections, body)
+        total["requests"] += r["requests"]
+        total["failures"] += r["failures"]
+        total["rps"].append(r["rps"])
+        total["rss_kb"].append(server.rss_kb())
+    total["rps"] = statistics.median(total["rps"])
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000, help="requests per workload")
     parser.add_argument("--warmup", type=int, default=5_000, help="requests before the first reading")
+    parser.add_argument("--segments", type=int, default=4, help="RSS readings during the run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: " + ", ".join(WORKLOADS))
     parser.add_argument("--mpm", default="event", choices=("event", "worker", "prefork"))
@@ -99,13 +117,13 @@ def main() -> int:
                 server.check()
             run_ab(server, path, args.warmup, args.connections, body)
             before = server.rss_kb()
-            r = run_ab(server, path, args.requests, args.connections, body)
-            after = server.rss_kb()
+            r = soak(server, path, args.requests, args.segments, args.connections, body)
+            after = r["rss_kb"][-1]
             r.update(rss_before_kb=before, rss_after_kb=after,
                      growth_kb_per_100k=(after - before) * 100_000 / max(r["requests"], 1))
             results[name] = r
-            print(f"  {name}: {r['requests']} requests, {r['failures']} failed, RSS {before} -> {after} KB",
-                  file=sys.stderr)
+            print(f"  {name}: {r['requests']} requests, {r['failures']} failed, RSS {before} KB, then "
+                  f"{' '.join(map(str, r['rss_kb']))} KB", file=sys.stderr)
     print(f"{'workload':>10} {'requests':>9} {'failed':>7} {'req/s':>8} {'RSS before':>11} {'RSS after':>10} "
           f"{'KB/100k':>8}")
     ok = True

@@ -363,7 +363,10 @@ void apr_table_clear(apr_table_t *t);
 #define REQUEST_CHUNKED_DECHUNK ...
 int ap_setup_client_block(request_rec *r, int read_policy);
 int ap_should_client_block(request_rec *r);
-long ap_get_client_block(request_rec *r, char *buffer, apr_size_t bufsiz);
+long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
+                      apr_status_t *rv);
+int ap_map_http_request_error(apr_status_t rv, int status);
+#define AP_FILTER_ERROR ...
 int ap_discard_request_body(request_rec *r);
 void ap_add_common_vars(request_rec *r);
 void ap_add_cgi_vars(request_rec *r);
@@ -541,6 +544,34 @@ static void modpy_register_filter(const char *name, int input)
         ap_register_input_filter(name, modpy_in_filter, NULL, AP_FTYPE_RESOURCE);
     else
         ap_register_output_filter(name, modpy_out_filter, NULL, AP_FTYPE_RESOURCE);
+}
+
+/* req.read(): one block of the request body, read as ap_get_client_block
+ * reads it (same fields kept: remaining at the end, read_length), with two
+ * differences: one brigade serves the whole request instead of a new one
+ * in r->pool per block, and the APR status of a failed read reaches the
+ * caller (ap_get_client_block loses it), so a timeout can be answered 408
+ * and a body over LimitRequestBody 413, as Apache's own handlers answer.
+ * The bytes copied into buf, 0 at the end of the body, -1 on error with
+ * *rv set (the connection is then not kept alive). */
+static long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
+                             apr_status_t *rv)
+{
+    if (r->remaining < 0 || (!r->read_chunked && r->remaining == 0))
+        return 0;
+    *rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ, size);
+    if (*rv == APR_SUCCESS) {
+        if (!APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb)))
+            r->remaining = r->read_chunked ? -1 : 0;     /* the next call says: the end */
+        *rv = apr_brigade_flatten(bb, buf, &size);
+    }
+    apr_brigade_cleanup(bb);
+    if (*rv != APR_SUCCESS) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return -1;
+    }
+    r->read_length += size;
+    return (long)size;
 }
 
 /* req.write(): write and flush in one call, so cffi drops and retakes the

@@ -28,7 +28,7 @@ from ._ffi import NULL, ffi, lib, pstr
 from .cgicode import ScriptCache, main_globals
 from .cgienv import script_argv, script_environ
 from .cgiresponse import CLIENT_REDIRECT, LOCAL_REDIRECT, HeaderBlock, is_nph, location_action
-from .errors import RequestBodyError
+from .clienterror import ClientError
 from .request import Request
 
 # The block size of a Python process writing to a pipe: the client sees the
@@ -63,7 +63,7 @@ class ScriptOutput(io.RawIOBase):
         self.state = self.SEND if nph else self.HEADERS
         self.result = C.OK
         self.redirect: Optional[tuple[str, str]] = None    # (action, location)
-        self.body_error: Optional[RequestBodyError] = None   # the request body's, if any
+        self.body_error: Optional[ClientError] = None   # the request body's, if any
 
     def writable(self) -> bool:
         return True
@@ -135,7 +135,7 @@ class ScriptInput(io.RawIOBase):
     def readinto(self, buffer) -> int:
         try:
             data = self._req.read(len(buffer))
-        except RequestBodyError as e:
+        except ClientError as e:
             self._out.body_error = e
             self._out.state = ScriptOutput.DISCARD
             return 0

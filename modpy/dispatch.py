@@ -22,7 +22,8 @@ from . import cleanups, debug, directives, importer, log, timing
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
-from .errors import SERVER_RETURN, RequestBodyError, describe, error_page, server_return_value
+from .clienterror import ClientError
+from .errors import SERVER_RETURN, describe, error_page, server_return_value
 from .grammar import DirectiveError, parse_handler
 from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
@@ -221,8 +222,6 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         result, status = server_return_value(e)
         if status is not None:
             req.status = status
-    except RequestBodyError as e:
-        return body_error(req, ph, entry, e)
     except BaseException as e:     # sys.exit() in a handler ends the request, not the child
         return report(req, ph, entry, e)
     if type(result) is not int:
@@ -311,6 +310,8 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
     (HTML or text by Accept, and only if nothing was sent yet); with
     modpy.post_mortem, open pdb on it first."""
     headline, lines = describe(ph.directive, str(entry), entry.origin, req.the_request, exc)
+    if isinstance(exc, ClientError):
+        return _client_failed(req, headline, exc)
     _handler_log.error("%s", "\n".join([headline] + lines))
     if debug.wants_post_mortem(req._config.options):
         debug.post_mortem(exc, headline)
@@ -334,16 +335,18 @@ def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> 
 _handler_log = logging.getLogger("modpy.handler")
 
 
-def body_error(req: Request, ph: Phase, entry: HandlerEntry, exc: RequestBodyError) -> int:
-    """A request body the client spoiled, left to the dispatcher: one
-    line in the log, no traceback (it is not the handler's fault), and the
-    status that answers it; nothing more when a response has begun
-    (Apache's own error page, when it answered the body itself)."""
-    req.log_error(f"{ph.directive} {entry}: {exc}", C.APLOG_INFO)
+def _client_failed(req: Request, headline: str, exc: ClientError) -> int:
+    """The client broke the request off or spoiled its body (ClientError):
+    no bug to trace, so one line with the client's address, at info level
+    as Apache logs its own clients' failures, and the status Apache answers
+    such a request with.  A response that has begun is cut short instead
+    (nothing more when Apache answered the body itself), and one that
+    cannot reach the client just ends (DONE)."""
+    req.log_error(headline, C.APLOG_INFO)
     if req._response_begun():
         req._cut_short()
         return C.DONE
-    return exc.status
+    return C.DONE if exc.status is None else exc.status
 
 
 def add_handler(req: Request, htype: str, handler: Union[str, Callable], directory: Optional[str]) -> None:

@@ -16,20 +16,6 @@ class SERVER_RETURN(Exception):
     too, as mod_python does."""
 
 
-class RequestBodyError(OSError):
-    """The request body cannot be read: the client sent a malformed one
-    (bad chunking, a Transfer-Encoding Apache does not know), one over
-    LimitRequestBody, or went away before the end of it.  The client's
-    doing, so not a handler failure: `status` is the HTTP status that
-    answers it, and `answered` says that Apache has already sent that
-    response itself (then nothing more may be sent)."""
-
-    def __init__(self, message: str, status: int, answered: bool) -> None:
-        super().__init__(message)
-        self.status = status
-        self.answered = answered
-
-
 def server_return_value(exc: SERVER_RETURN) -> tuple[object, Optional[int]]:
     """(result, status to set or None) from a SERVER_RETURN's arguments."""
     args = exc.args

@@ -78,6 +78,7 @@ class HttpdConf:
     log_level: str = "info"
     listen: str = "127.0.0.1"
     extra_listen: list = field(default_factory=list)   # more "addr:port" to listen on
+    load_modpy: bool = True                 # False: plain Apache, for side-by-side baselines
 
     def render(self) -> str:
         if self.mpm not in MPMS:
@@ -95,7 +96,7 @@ class HttpdConf:
             *[f"Listen {addr}" for addr in self.extra_listen],
             f"ServerName {self.listen}:{self.port}",
             *[line for line in loads if line],
-            *module_config(),
+            *(module_config() if self.load_modpy else []),
             "TypesConfig /etc/mime.types" if os.path.exists("/etc/mime.types") else "",
             'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
             f'CustomLog "{self.root}/access.log" common',

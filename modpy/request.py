@@ -9,16 +9,17 @@ request).
 """
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from typing import Any, Callable, Optional, Union
 
-from . import cleanups, log, records, runtime
+from . import cleanups, clienterror, log, records, runtime
 from . import constants as C
 from . import table as tables
 from ._ffi import ENCODING, ERRORS, NULL, data_bytes, ffi, lib, pstr, text, to_bytes
-from .brigade import os_error
-from .errors import RequestBodyError
+from .brigade import apr_error, os_error
+from .clienterror import ClientError
 from .table import Table
 
 
@@ -194,6 +195,8 @@ class Request:
         self.interpreter: Optional[str] = None
         self._body: Optional[bytearray] = None   # request body read ahead (readline)
         self._body_more = False                  # more body to come from Apache
+        self._body_bb = NULL                     # the brigade body reads go through
+        self._body_failed: Optional[int] = None  # the APR status the body broke off with
 
     # content_type goes through ap_set_content_type so filters see it
     @property
@@ -273,23 +276,26 @@ class Request:
         as mod_python does."""
         buf = data if isinstance(data, bytes) else data_bytes(data, "req.write() data")
         status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
-        if status == -1:
-            raise OSError(self._refused() or "write failed: the client closed the connection")
-        if status == -2:
-            raise OSError(self._refused() or "flush failed: the client closed the connection")
+        if status < 0:
+            raise self._write_error("write" if status == -1 else "flush")
 
     def flush(self) -> None:
         if lib.ap_rflush(self._r) < 0:
-            raise OSError(self._refused() or "flush failed: the client closed the connection")
+            raise self._write_error("flush")
 
-    def _refused(self) -> Optional[str]:
-        """Why a write failed when it was not the client: Apache's header
-        filter refused the response (a header value with a line break, say)
-        and sent its own error page instead."""
-        if self._r.eos_sent:
-            return (f"Apache refused the response and answered {self._r.status} itself "
-                    f"(the reason is in the error log)")
-        return None
+    def _write_error(self, what: str) -> OSError:
+        """Why a write failed.  Apache's header filter may have refused the
+        response (a header value with a line break, say) and sent its own
+        error page instead: a plain OSError.  A client gone (Apache marks
+        the connection aborted) is a ClientError.  Else an output filter
+        failed: a plain OSError too."""
+        r = self._r
+        if r.eos_sent:
+            return OSError(errno.EIO, f"Apache refused the response and answered {r.status} itself "
+                                      f"(the reason is in the error log)")
+        if lib.modpy_conn_aborted(r.connection):
+            return clienterror.write_failed(what)
+        return OSError(errno.EIO, f"{what} failed: an output filter returned an error")
 
     def _response_begun(self) -> bool:
         """Has any of the response reached the connection (the status
@@ -310,43 +316,45 @@ class Request:
 
     def _body_buffer(self) -> bytearray:
         """Start reading the body the first time (Content-Length or chunked,
-        de-chunked by Apache); an error status from Apache is an OSError."""
+        de-chunked by Apache); a body Apache refuses is a ClientError."""
         if self._body is None:
-            status = lib.ap_setup_client_block(self._r, lib.REQUEST_CHUNKED_DECHUNK)
+            r = self._r
+            status = lib.ap_setup_client_block(r, lib.REQUEST_CHUNKED_DECHUNK)
             if status != C.OK:
-                raise RequestBodyError(f"cannot read the request body (HTTP status {status})",
-                                       status, answered=False)
+                raise clienterror.setup_failed(status)
             self._body = bytearray()
-            self._body_more = bool(lib.ap_should_client_block(self._r))
+            self._body_more = bool(lib.ap_should_client_block(r))
+            if self._body_more:
+                self._body_bb = lib.apr_brigade_create(r.pool, r.connection.bucket_alloc)
         return self._body
 
     def _fill(self, want: int) -> bool:
-        """Read up to `want` more bytes into the buffer; False at the end."""
+        """Read up to `want` more bytes into the buffer; False at the end.
+        A failed read is a ClientError, and so is every later attempt to
+        read past what came: a broken body never reads as a short one."""
         if not self._body_more:
+            if self._body_failed is not None:
+                raise self._read_error(self._body_failed)
             return False
         size = max(min(want, self._CHUNK), 1)
         buf = ffi.new("char[]", size)
-        got = lib.ap_get_client_block(self._r, buf, size)
+        rv = ffi.new("apr_status_t *")
+        got = lib.modpy_read_block(self._r, self._body_bb, buf, size, rv)
         if got < 0:
             self._body_more = False
-            raise self._body_error()
+            self._body_failed = rv[0]    # the status, not the error: its traceback would hold self
+            raise self._read_error(rv[0])
         if got == 0:
             self._body_more = False
             return False
         self._body += ffi.buffer(buf, got)
         return True
 
-    def _body_error(self) -> RequestBodyError:
-        """Why ap_get_client_block failed.  Apache loses the reason, but
-        when the body was malformed or too large its input filter has
-        already answered with the error page (the response is complete);
-        otherwise the client went away before the end of the body."""
-        r = self._r
-        if r.eos_sent:
-            return RequestBodyError(f"the request body is malformed or too large: Apache answered "
-                                    f"{r.status} (the reason is in the error log)", r.status, answered=True)
-        return RequestBodyError("reading the request body failed (client gone, or a body "
-                                "shorter than its Content-Length)", C.HTTP_BAD_REQUEST, answered=False)
+    def _read_error(self, rv: int) -> ClientError:
+        r = self._r                          # r->remaining: still the Content-Length here
+        return clienterror.read_failed(
+            rv, lib.ap_map_http_request_error(rv, C.HTTP_BAD_REQUEST), apr_error(rv),
+            int(r.read_length), None if r.read_chunked else int(r.remaining))
 
     def read(self, size: int = -1) -> bytes:
         """Read `size` bytes of the body (all of it by default)."""

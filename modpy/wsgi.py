@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Optional
 from . import constants as C
 from . import importer
 from ._ffi import NULL, ffi, lib
+from .clienterror import ClientError
 from .errors import describe
 from .grammar import DirectiveError, parse_handler
 
@@ -343,6 +344,9 @@ def _send_file(req, response: _Response, wrapper: FileWrapper) -> bool:
 
 def _log_late_failure(req, exc: BaseException) -> None:
     headline, lines = describe("PythonHandler", "mod_python.wsgi", "", req.the_request, exc)
+    if isinstance(exc, ClientError):       # the client left: one line, as the dispatcher logs it
+        req.log_error(headline, C.APLOG_INFO)
+        return
     req.log_error(headline + " (after the response began; it is cut short)")
     for line in lines:
         req.log_error(line)

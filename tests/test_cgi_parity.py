@@ -3,11 +3,8 @@ under both, from the same files, and the responses (status, headers but
 Date/Server, body) must be equal."""
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import sys
-import threading
 import time
 
 import httpx
