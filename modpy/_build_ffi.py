@@ -363,6 +363,7 @@ void apr_table_clear(apr_table_t *t);
 #define REQUEST_CHUNKED_DECHUNK ...
 int ap_setup_client_block(request_rec *r, int read_policy);
 int ap_should_client_block(request_rec *r);
+long long modpy_mtime_ns(const char *path);
 long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                       apr_status_t *rv);
 int ap_map_http_request_error(apr_status_t rv, int status);
@@ -461,6 +462,7 @@ SOURCE = r"""
 #include "apr_uri.h"
 #include "apr_file_io.h"
 #include "ap_mmn.h"
+#include <sys/stat.h>
 
 /* APR's bucket API is macros; these give cffi functions to call. */
 static int modpy_bb_empty(apr_bucket_brigade *bb) { return APR_BRIGADE_EMPTY(bb); }
@@ -554,7 +556,8 @@ static void modpy_register_filter(const char *name, int input)
  * and a body over LimitRequestBody 413, as Apache's own handlers answer.
  * The bytes copied into buf, 0 at the end of the body, -1 on error with
  * *rv set (the connection is then not kept alive). */
-static long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
+static long long modpy_mtime_ns(const char *path);
+long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                              apr_status_t *rv)
 {
     if (r->remaining < 0 || (!r->read_chunked && r->remaining == 0))
@@ -574,6 +577,16 @@ static long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, 
     return (long)size;
 }
 
+/* The st_mtime of a file in nanoseconds, -1 when it cannot be stat()ed:
+ * autoreload's check of a handler's files on every request. */
+static long long modpy_mtime_ns(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
 /* req.write(): write and flush in one call, so cffi drops and retakes the
  * GIL once instead of twice (a thread switch each under load).
  * 0, or -1 when the write failed, -2 when the flush did. */
@@ -586,6 +599,68 @@ static int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
     return 0;
 }
 """
+
+# C calls that keep the GIL.  cffi releases the GIL around every call to C,
+# and under load each release hands it to one of the threads waiting for it:
+# a context switch per call, for calls that take nanoseconds (bench/hello.py
+# measured ~45 us of CPU per request for one such hand-off).  These never
+# wait (no network, no locks, no DNS) and never run other modules' hooks, so
+# holding the GIL through them costs nothing; every other call still
+# releases it, as a call that can block must.  One exception is a file
+# system call: modpy_mtime_ns, autoreload's stat of the handler's own files,
+# which the kernel answers from its cache (a handler tree on a file system
+# that can hang wants PythonAutoReload Off, as production does anyway).
+QUICK_CALLS = frozenset("""
+    apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
+    apr_table_elts apr_table_make apr_palloc apr_pcalloc apr_pstrdup apr_pstrmemdup
+    apr_pstrcat apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror
+    apr_uri_unparse apr_dynamic_fn_retrieve
+    ap_set_content_type ap_set_content_length ap_set_etag ap_set_last_modified
+    ap_update_mtime ap_allow_methods ap_method_number_of ap_auth_name ap_auth_type
+    ap_document_root ap_construct_url ap_is_initial_req ap_get_basic_auth_pw
+    ap_meets_conditions ap_map_http_request_error ap_get_server_banner
+    ap_get_server_built ap_get_server_description ap_mpm_query ap_exists_config_define
+    ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
+    modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
+    modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
+    modpy_mtime_ns
+""".split())
+
+
+def _gil_policy() -> str:
+    """C for the end of SOURCE: cffi's wrappers (`_cffi_f_<name>`) bracket
+    each call with Py_BEGIN/END_ALLOW_THREADS; redefined here, they ask once
+    per wrapper whether <name> is one of QUICK_CALLS and release the GIL
+    only when it is not."""
+    names = ", ".join(f'"{name}"' for name in sorted(QUICK_CALLS))
+    return r"""
+static const char *const modpy_quick_calls[] = { %s, NULL };
+
+static int modpy_releases_gil(const char *wrapper)
+{
+    const char *const *quick;
+    const char *name = strncmp(wrapper, "_cffi_f_", 8) == 0 ? wrapper + 8 : wrapper;
+    for (quick = modpy_quick_calls; *quick; quick++)
+        if (strcmp(name, *quick) == 0)
+            return 0;
+    return 1;
+}
+
+#undef Py_BEGIN_ALLOW_THREADS
+#undef Py_END_ALLOW_THREADS
+#define Py_BEGIN_ALLOW_THREADS {                                   \
+    static int releases_ = -1;                                     \
+    PyThreadState *save_ = NULL;                                   \
+    if (releases_ < 0)                                             \
+        releases_ = modpy_releases_gil(__func__);                  \
+    if (releases_)                                                 \
+        save_ = PyEval_SaveThread();
+#define Py_END_ALLOW_THREADS                                       \
+    if (save_)                                                     \
+        PyEval_RestoreThread(save_);                               \
+}
+""" % names
+
 
 # Runs once, inside Apache, the first time the shim calls an entry point.
 INIT_CODE = r"""
@@ -654,7 +729,7 @@ def make_ffi() -> cffi.FFI:
     ffi.embedding_init_code(INIT_CODE)
     ffi.set_source(
         "modpy._modpy_ffi",
-        SOURCE,
+        SOURCE + _gil_policy(),
         include_dirs=[SHIM_DIR] + apache_include_dirs(),
         define_macros=[tuple(f[2:].split("=", 1)) if "=" in f else (f[2:], None)
                        for f in apache_cflags()],

@@ -1,9 +1,9 @@
 """CGI scripts compiled once, compiled again when they change on disk, and
 run each time in fresh globals as `__main__`.
 
-Pure: no Apache.  The cache key is the file's (mtime, size, inode), which
-the handler's os.stat() of the script gives for free; a script edited in
-place, replaced by a rename or truncated is seen at the next request.
+Pure: no Apache.  The cache key is the file's version, (mtime, size,
+inode), which Apache's stat() of the script gives for free; a script edited
+in place, replaced by a rename or truncated is seen at the next request.
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ class ScriptCache:
         self._code: dict[str, tuple[tuple, types.CodeType]] = {}
         self._lock = threading.Lock()
 
-    def code(self, path: str, st: os.stat_result) -> types.CodeType:
-        """The code of `path` as `st` describes it.  OSError when it cannot
-        be read; SyntaxError (and ValueError for NUL bytes) when it does
-        not compile."""
-        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+    def code(self, path: str, version: tuple) -> types.CodeType:
+        """The code of `path` in `version` (mtime, size, inode).  OSError
+        when it cannot be read; SyntaxError (and ValueError for NUL bytes)
+        when it does not compile."""
+        key = version
         cached = self._code.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -178,22 +178,39 @@ def _stdin(req: Request, out: ScriptOutput):
 
 def handler(req: Request) -> int:
     filename = req.filename or ""
-    try:
-        st = os.stat(filename)
-    except OSError:
+    found = _script_file(req, filename)
+    if found is None:
         req.log_error(f"script not found or unable to stat: {filename}")
         return C.HTTP_NOT_FOUND
-    if stat.S_ISDIR(st.st_mode):
+    is_dir, version = found
+    if is_dir:
         req.log_error(f"attempt to invoke directory as script: {filename}")
         return C.HTTP_FORBIDDEN
     try:
-        code = _scripts.code(filename, st)
+        code = _scripts.code(filename, version)
     except OSError as e:
         req.log_error(f"script not readable: {filename}: {e.strerror or e}")
         return C.HTTP_FORBIDDEN
     except (SyntaxError, ValueError) as e:
         code = e                            # reported like a script that raised
     return _serve(req, filename, code)
+
+
+def _script_file(req: Request, filename: str) -> Optional[tuple[bool, tuple]]:
+    """(is a directory, the file's version) of the script, None when it is
+    not there.  Apache stat()ed it while mapping the URL (r->finfo), as
+    mod_cgid relies on; only when a handler has pointed req.filename
+    elsewhere since is it stat()ed again."""
+    info = req._r.finfo
+    if info.fname != NULL and ffi.string(info.fname) == os.fsencode(filename):
+        if info.filetype == C.APR_NOFILE:
+            return None
+        return info.filetype == C.APR_DIR, (info.mtime, info.size, info.inode)
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return None
+    return stat.S_ISDIR(st.st_mode), (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _serve(req: Request, filename: str, code) -> int:

@@ -18,7 +18,7 @@ import traceback
 import types
 from typing import Callable, Iterator, Optional, Union
 
-from . import cleanups, debug, directives, importer, log, timing
+from . import cleanups, debug, directives, importer, log, runtime, timing
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
@@ -88,14 +88,12 @@ def _leaf(record, pool, kind, where):
 
 
 def server_config(s) -> Optional[ServerConfig]:
-    from . import runtime
     record = ffi.cast("modpy_srv_conf **", s.module_config)[runtime.module_index]
     return registry.get(record.id) if record != NULL and record.id else None
 
 
 def server_dir_config(s) -> DirConfig:
     """What a server (or virtual host) says outside any section."""
-    from . import runtime
     return resolve(ffi.cast("modpy_dir_conf **", s.lookup_defaults)[runtime.module_index])
 
 
@@ -160,7 +158,6 @@ def _must_keep(which: int, dconf, slot) -> bool:
     later phase has Python work and no Python filter can ask for the
     request, it need not be kept: that saves a pool cleanup (a call back
     into Python) per request.  add_handler() keeps it when it adds work."""
-    from . import runtime
     return which < HANDLER.number or runtime.python_filters or _later_work(which, dconf, slot)
 
 

@@ -70,10 +70,23 @@ _UNSURE = -2
 
 
 def _mtime(path: str) -> int:
+    """A file's st_mtime_ns; -1 when it is gone (a change too)."""
     try:
         return os.stat(path).st_mtime_ns
     except OSError:
-        return -1                     # gone: a change too
+        return -1
+
+
+try:
+    from ._ffi import lib as _lib
+except ImportError:                   # outside Apache (unit tests): os.stat
+    pass
+else:
+    def _mtime(path: str) -> int:     # noqa: F811 -- inside Apache
+        """The same through C, holding the GIL: autoreload stats every
+        request, and os.stat's release of the GIL would hand it to another
+        thread each time (see _build_ffi.QUICK_CALLS)."""
+        return _lib.modpy_mtime_ns(os.fsencode(path))
 
 
 _INSTALLED = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})

@@ -33,10 +33,13 @@ class Stats:
     """Requests and per-phase time of one process."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._reset()
+        # a fresh child (Apache forks, the shim runs Python's after-fork
+        # handlers): the parent's numbers are not its own
+        os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
+        self._lock = threading.Lock()
         self.started = time.time()
         self.pid = os.getpid()
         self.requests = 0
@@ -44,8 +47,6 @@ class Stats:
 
     def count_request(self) -> None:
         with self._lock:
-            if self.pid != os.getpid():    # a fresh child: the parent's numbers are not its own
-                self._reset()
             self.requests += 1
 
     def add(self, phase: str, elapsed_ns: int) -> None:

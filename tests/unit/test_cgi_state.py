@@ -129,14 +129,19 @@ def test_cwd_gate_failure_is_the_waiters_own():
     gate.leave()
 
 
+def version(path) -> tuple:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 def test_scripts_compile_once_and_again_when_changed(tmp_path):
     path = tmp_path / "s.py"
     path.write_text("x = 1\n")
     cache = ScriptCache()
-    code = cache.code(str(path), os.stat(path))
-    assert cache.code(str(path), os.stat(path)) is code
+    code = cache.code(str(path), version(path))
+    assert cache.code(str(path), version(path)) is code
     path.write_text("x = 22\n")
-    newer = cache.code(str(path), os.stat(path))
+    newer = cache.code(str(path), version(path))
     g = main_globals(str(path))
     exec(newer, g)
     assert g["x"] == 22 and g["__name__"] == "__main__"
