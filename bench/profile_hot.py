@@ -1,4 +1,5 @@
-"""cProfile of modpy's request path under load (hello world).
+"""cProfile of modpy's request path under load (hello world, the members
+handler, or the CGI script).
 
 Starts one modpy server whose child wraps `modpy.dispatch.phase` in a
 profiler (through PythonImport), drives it with wrk, and prints the
@@ -13,6 +14,7 @@ import pstats
 import sys
 import time
 
+import cgi
 import harness as H
 import members
 from hello import BODY, HANDLER, PYTHON_SECTION
@@ -46,16 +48,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--autoreload", default="On", choices=("On", "Off"))
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--handler", default="hello", choices=("hello", "members"))
+    parser.add_argument("--handler", default="hello", choices=("hello", "members", "cgi"))
     args = parser.parse_args()
     def write_profiler(server: H.Server) -> None:
         with open(os.path.join(server.htdocs, "prof.py"), "w") as f:
             f.write(f"OUT = {os.path.join(server.root, 'prof.out')!r}\n" + PROFILER)
 
-    server = H.Server("modpy", "PythonImport {htdocs}/prof.py main_interpreter\n" +
-                      PYTHON_SECTION % args.autoreload, "/app/hello.py",
-                      files={"app/hello.py": HANDLER if args.handler == "hello" else members.HANDLER},
-                      expect=BODY if args.handler == "hello" else members.EXPECT, modpy=True, setup=write_profiler)
+    section, path, files, expect = {
+        "hello": (PYTHON_SECTION % args.autoreload, "/app/hello.py", {"app/hello.py": HANDLER}, BODY),
+        "members": (PYTHON_SECTION % args.autoreload, "/app/hello.py", {"app/hello.py": members.HANDLER},
+                    members.EXPECT),
+        "cgi": (cgi.CGIHANDLER, cgi.PATH, {"cgi/script.py": cgi.SCRIPT}, cgi.EXPECT),
+    }[args.handler]
+    server = H.Server("modpy", "PythonImport {htdocs}/prof.py main_interpreter\n" + section, path,
+                      files=files, expect=expect, modpy=True, setup=write_profiler)
     with H.Fleet([server], H.Options(threads=4)):
         H.run_wrk(server, args.seconds, 4)
         time.sleep(0.5)

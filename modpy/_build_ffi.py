@@ -369,8 +369,8 @@ long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_siz
 int ap_map_http_request_error(apr_status_t rv, int status);
 #define AP_FILTER_ERROR ...
 int ap_discard_request_body(request_rec *r);
-void ap_add_common_vars(request_rec *r);
-void ap_add_cgi_vars(request_rec *r);
+void modpy_add_common_vars(request_rec *r);
+void modpy_add_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 void ap_internal_redirect_handler(const char *new_uri, request_rec *r);
 int ap_scan_script_header_err_strs_ex(request_rec *r, char *buffer, int module_index,
@@ -577,6 +577,40 @@ long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_siz
     return (long)size;
 }
 
+/* Calls that wait only in some configurations keep the GIL (QUICK_CALLS)
+ * and release it themselves when they may wait. */
+static PyThreadState *modpy_release_gil_if(int may_wait)
+{
+    return may_wait ? PyEval_SaveThread() : NULL;
+}
+
+static void modpy_retake_gil(PyThreadState *save)
+{
+    if (save)
+        PyEval_RestoreThread(save);
+}
+
+/* req.add_common_vars(): waits on the network only for a reverse DNS
+ * lookup (HostnameLookups On) or an ident query (mod_ident). */
+static void modpy_add_common_vars(request_rec *r)
+{
+    core_dir_config *conf = ap_get_core_module_config(r->per_dir_config);
+    PyThreadState *save = modpy_release_gil_if(
+        conf->hostname_lookups == HOSTNAME_LOOKUP_ON || conf->hostname_lookups == HOSTNAME_LOOKUP_DOUBLE
+        || ap_find_linked_module("mod_ident.c") != NULL);
+    ap_add_common_vars(r);
+    modpy_retake_gil(save);
+}
+
+/* req.add_cgi_vars(): with a PATH_INFO, PATH_TRANSLATED takes a sub-request
+ * (other modules' hooks, the file system). */
+static void modpy_add_cgi_vars(request_rec *r)
+{
+    PyThreadState *save = modpy_release_gil_if(r->path_info && *r->path_info);
+    ap_add_cgi_vars(r);
+    modpy_retake_gil(save);
+}
+
 /* The st_mtime of a file in nanoseconds, -1 when it cannot be stat()ed:
  * autoreload's check of a handler's files on every request. */
 static long long modpy_mtime_ns(const char *path)
@@ -610,6 +644,8 @@ static int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
 # system call: modpy_mtime_ns, autoreload's stat of the handler's own files,
 # which the kernel answers from its cache (a handler tree on a file system
 # that can hang wants PythonAutoReload Off, as production does anyway).
+# modpy_add_common_vars and modpy_add_cgi_vars release it themselves when
+# this request's configuration makes them wait (DNS, ident, a sub-request).
 QUICK_CALLS = frozenset("""
     apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
     apr_table_elts apr_table_make apr_palloc apr_pcalloc apr_pstrdup apr_pstrmemdup
@@ -623,7 +659,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
     modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns
+    modpy_mtime_ns modpy_add_common_vars modpy_add_cgi_vars ap_scan_script_header_err_strs_ex
 """.split())
 
 

@@ -17,6 +17,7 @@ the ones Apache applies on the way to execve():
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Iterable, Optional
@@ -26,6 +27,7 @@ _SHELL_META = frozenset(b"&;`'\"|*?~<>^()[]{}$\\\n")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
+@functools.lru_cache(maxsize=1024)     # the same few dozen names, request after request
 def env_name(key: str) -> str:
     """The name a subprocess_env key has in the script's environment."""
     name = _NOT_ALNUM.sub("_", key)

@@ -86,7 +86,7 @@ class ScriptOutput(io.RawIOBase):
 
     def _send(self, data) -> None:
         r = self._r
-        if lib.ap_rwrite(ffi.from_buffer(data), len(data), r) < 0 or lib.ap_rflush(r) < 0:
+        if lib.modpy_rwrite(r, ffi.from_buffer(data), len(data), 1) < 0:
             self.state = self.DISCARD
             raise BrokenPipeError("the client closed the connection")
 

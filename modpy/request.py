@@ -424,11 +424,11 @@ class Request:
     # CGI variables and redirects --------------------------------------
     def add_common_vars(self) -> None:
         """ap_add_common_vars: HTTP_*, SERVER_*, REMOTE_* ... into subprocess_env."""
-        lib.ap_add_common_vars(self._r)
+        lib.modpy_add_common_vars(self._r)
 
     def add_cgi_vars(self) -> None:
         """ap_add_cgi_vars: GATEWAY_INTERFACE, SCRIPT_NAME, PATH_INFO ... too."""
-        lib.ap_add_cgi_vars(self._r)
+        lib.modpy_add_cgi_vars(self._r)
 
     def internal_redirect(self, new_uri: Union[str, bytes]) -> None:
         """Serve `new_uri` instead, as a new request in this connection."""

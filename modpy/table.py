@@ -141,6 +141,20 @@ class Table(MutableMapping):
             raise KeyError(key)
         lib.apr_table_unset(self._table(), to_bytes(key, "table key"))
 
+    _NO_DEFAULT = object()
+
+    def pop(self, key: Text, default=_NO_DEFAULT):
+        """Remove `key` (every value of it); what __getitem__ gave, or
+        `default`.  One lookup, where MutableMapping's pop takes three."""
+        found = self._lookup(key, False)
+        if not found:
+            if default is self._NO_DEFAULT:
+                raise KeyError(key)
+            return default
+        value = text(found[0]) if len(found) == 1 else [text(v) for v in found]
+        lib.apr_table_unset(self._table(), to_bytes(key, "table key"))
+        return value
+
     def clear(self) -> None:
         lib.apr_table_clear(self._table())
 

@@ -16,6 +16,12 @@ CODE = """
             apache.table([("x", "1"), ("x", "2")]).get_all("X"),
             h["x-multi"], h.get_all("X-MULTI"), h.get("x-bytes"),
         ]
+        p = apache.table([("a", "1"), ("A", "2"), ("b", "3")])
+        out.append((p.pop("a"), p.pop("B"), p.pop("gone", "dflt"), list(p.items())))
+        try:
+            p.pop("gone")
+        except KeyError:
+            out.append("pop KeyError")
         del t["set-cookie"]
         out.append(list(t.items()))
         try:
@@ -52,6 +58,7 @@ def test_table(apache_factory):
         "a", ["1", "2"], "1", ["1", "2"], True, False, False, 3, ["Content-Type", "set-cookie", "Set-Cookie"],
         [("a", "1"), ("b", "2")], ["1", "2"],
         "1, 2", ["1, 2"], "\udcff\udcfe",     # Apache merges repeated request headers
+        (["1", "2"], "3", "dflt", []), "pop KeyError",
         [("Content-Type", "a")], "KeyError", "TypeError", "ValueError", 0,
     ]
     assert r.headers.get_list("x-out") == ["one", "two"]
