@@ -23,6 +23,21 @@ from modpy.httpdconf import HttpdConf, find_apache
 START_TIMEOUT = 20.0
 
 
+def read_until_close(sock) -> bytes:
+    """Everything the server sends on `sock` until it closes the
+    connection (a reset counts as the end)."""
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,6 +28,7 @@ import pytest
 
 import modpy
 from tests import fuzzcases
+from tests.apache import read_until_close
 from tests.fuzzcases import CANARY, DELIBERATE, DELIBERATE_PATHS, INJECTED, SECRET, Case
 
 HANG_SECONDS = 10.0      # no answer by then: a hang (Apache's own Timeout is longer)
@@ -237,16 +238,7 @@ def send(port: int, case: Case) -> Outcome:
                 s.shutdown(socket.SHUT_WR)
             except (BrokenPipeError, ConnectionResetError):
                 pass                       # the server answered (and closed) before the end
-            chunks = []
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except ConnectionResetError:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            data = b"".join(chunks)
+            data = read_until_close(s)
     except socket.timeout:
         hung = True
     while re.match(rb"HTTP/1\.1 1\d\d ", data):          # interim answers (100 Continue)

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.apache import read_until_close
+
 SITE = """
     PythonOutputFilter filters::nul_filter NULFILTER
     PythonPath "sys.path + ['{htdocs}']"
@@ -108,16 +110,7 @@ def exchange(server, raw: bytes, half_close: bool = True) -> bytes:
         s.sendall(raw)
         if half_close:
             s.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    return b"".join(chunks)
+        return read_until_close(s)
 
 
 def one_error_page(reply: bytes, status: int) -> None:
