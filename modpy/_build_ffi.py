@@ -556,8 +556,7 @@ static void modpy_register_filter(const char *name, int input)
  * and a body over LimitRequestBody 413, as Apache's own handlers answer.
  * The bytes copied into buf, 0 at the end of the body, -1 on error with
  * *rv set (the connection is then not kept alive). */
-static long long modpy_mtime_ns(const char *path);
-long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
+static long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                              apr_status_t *rv)
 {
     if (r->remaining < 0 || (!r->read_chunked && r->remaining == 0))

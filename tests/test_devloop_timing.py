@@ -58,6 +58,10 @@ def test_timing_line_per_request_and_status_page(apache_factory):
     r = server.get("/status?text")
     assert r.headers["content-type"].startswith("text/plain")
     assert "child pid" in r.text and "per process" in r.text
+    # the child's own numbers: stats made in the parent were reset at fork
+    pid = int(re.search(r"child pid (\d+)", r.text).group(1))
+    with open(f"/proc/{pid}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == server.proc.pid
     handler_row = next(l for l in r.text.splitlines() if l.startswith("PythonHandler "))
     calls = int(handler_row.split()[1])
     assert calls >= 3                    # the page's own request may be counted too
