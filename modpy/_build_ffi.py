@@ -364,6 +364,7 @@ void apr_table_clear(apr_table_t *t);
 int ap_setup_client_block(request_rec *r, int read_policy);
 int ap_should_client_block(request_rec *r);
 long long modpy_mtime_ns(const char *path);
+int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max);
 long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                       apr_status_t *rv);
 int ap_map_http_request_error(apr_status_t rv, int status);
@@ -610,6 +611,22 @@ static void modpy_add_cgi_vars(request_rec *r)
     modpy_retake_gil(save);
 }
 
+/* The values of `key` in `t` (ASCII case-insensitive, as APR compares), in
+ * order: up to `max` of them into out[]; returns how many there are. */
+static int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max)
+{
+    const apr_array_header_t *h = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    int i, n = 0;
+    for (i = 0; i < h->nelts; i++)
+        if (e[i].key && strcasecmp(e[i].key, key) == 0) {
+            if (n < max)
+                out[n] = e[i].val;
+            n++;
+        }
+    return n;
+}
+
 /* The st_mtime of a file in nanoseconds, -1 when it cannot be stat()ed:
  * autoreload's check of a handler's files on every request. */
 static long long modpy_mtime_ns(const char *path)
@@ -658,7 +675,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
     modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns modpy_add_common_vars modpy_add_cgi_vars ap_scan_script_header_err_strs_ex
+    modpy_mtime_ns modpy_table_values modpy_add_common_vars modpy_add_cgi_vars ap_scan_script_header_err_strs_ex
 """.split())
 
 

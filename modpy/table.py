@@ -18,7 +18,6 @@ from . import cleanups
 from ._ffi import NULL, address, ffi, lib, text, to_bytes
 
 Text = Union[str, bytes]
-_SCAN_MAX = 24      # larger tables are searched by apr_table_get (hashed)
 
 
 class Table(MutableMapping):
@@ -83,28 +82,18 @@ class Table(MutableMapping):
     # lookups ---------------------------------------------------------
     def _lookup(self, key: Text, first_only: bool) -> list:
         """The values of `key` (ASCII case-insensitive, as APR compares) as
-        C strings, in order; with `first_only`, at most one.  A small table
-        is searched here in Python: a call into C makes cffi drop and retake
-        the GIL, a thread switch under load.  The array header is the start
-        of every apr_table_t (apr_table_elts() is that very cast), so
-        reading it needs no call.  A large one uses apr_table_get's hash."""
+        C strings, in order; with `first_only`, at most one.  Searched in C
+        (calls that keep the GIL: see _build_ffi.QUICK_CALLS)."""
         t = self._table()
         key = to_bytes(key, "table key")
-        elts = ffi.cast("apr_array_header_t *", t)
-        n = elts.nelts
-        if first_only and n > _SCAN_MAX:
-            value = lib.apr_table_get(t, key)
-            return [] if value == NULL else [value]
-        entries = ffi.cast("apr_table_entry_t *", elts.elts)
-        want = key.lower()
-        found = []
-        for i in range(n):
-            entry = entries[i]
-            if entry.key != NULL and ffi.string(entry.key).lower() == want:
-                found.append(entry.val)
-                if first_only:
-                    break
-        return found
+        if not first_only:
+            n = lib.modpy_table_values(t, key, NULL, 0)
+            if n > 1:
+                found = ffi.new("const char *[]", n)
+                lib.modpy_table_values(t, key, found, n)
+                return list(found)
+        value = lib.apr_table_get(t, key)
+        return [] if value == NULL else [value]
 
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
         found = self._lookup(key, False)
