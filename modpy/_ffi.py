@@ -30,10 +30,12 @@ def text(p) -> Optional[str]:
 
 def data_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
     """str or bytes as the bytes of a buffer (a response body, say): any
-    byte, NUL too, as they come."""
+    byte, NUL too, as they come.  bytes are used as they are, uncopied."""
+    if isinstance(value, bytes):
+        return value
     if isinstance(value, str):
         return value.encode(ENCODING, ERRORS)
-    if isinstance(value, (bytes, bytearray, memoryview)):
+    if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
 

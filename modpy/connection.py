@@ -142,7 +142,7 @@ class Connection:
     def write(self, data: Union[str, bytes]) -> None:
         """Send bytes (str as UTF-8) to the client, flushed."""
         bb = self._brigade("_out")
-        brigade.append(bb, data_bytes(data, "conn.write() data") if not isinstance(data, bytes) else data)
+        brigade.append(bb, data_bytes(data, "conn.write() data"))
         status = lib.ap_fflush(self._c.output_filters, bb)
         lib.apr_brigade_cleanup(bb)
         if status != 0:

@@ -104,7 +104,7 @@ class Filter:
     def write(self, data: Union[str, bytes]) -> None:
         if self._state.closed:
             raise OSError(f"filter {self.name} is closed")
-        buf = data if isinstance(data, bytes) else data_bytes(data, "filter.write() data")
+        buf = data_bytes(data, "filter.write() data")
         if self.is_input:
             brigade.append(self._bb, buf)
         else:

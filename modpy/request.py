@@ -274,7 +274,7 @@ class Request:
     def write(self, data: Union[str, bytes], flush: int = 1) -> None:
         """Send data to the client (str as UTF-8); flush unless told not to,
         as mod_python does."""
-        buf = data if isinstance(data, bytes) else data_bytes(data, "req.write() data")
+        buf = data_bytes(data, "req.write() data")
         status = lib.modpy_rwrite(self._r, buf, len(buf), 1 if flush else 0)
         if status < 0:
             raise self._write_error("write" if status == -1 else "flush")
