@@ -432,6 +432,7 @@ const command_rec *ap_find_command_in_modules(const char *cmd_name, module **mod
 
 /* entry points the shim calls (bodies are Python: modpy/embed.py) */
 extern "Python" apr_status_t modpy_pool_cleanup(void *);
+apr_status_t modpy_guarded_pool_cleanup(void *);
 extern "Python" const char *modpy_user_directive(cmd_parms *, void *, const char *);
 """
 
@@ -464,6 +465,24 @@ SOURCE = r"""
 #include "apr_file_io.h"
 #include "ap_mmn.h"
 #include <sys/stat.h>
+
+/* Shared with the shim, which finds it by name (modpy.h). */
+modpy_python_calls modpy_python_calls_now;
+
+/* Every pool cleanup Python registers enters Python through here: not at
+ * all when a dying signal struck inside Python (modpy.h). */
+static apr_status_t modpy_pool_cleanup(void *ticket);
+static apr_status_t modpy_guarded_pool_cleanup(void *ticket)
+{
+    apr_status_t rv;
+
+    if (modpy_python_calls_now.interrupted)
+        return APR_SUCCESS;
+    modpy_call_begins(&modpy_python_calls_now);
+    rv = modpy_pool_cleanup(ticket);
+    modpy_call_ends(&modpy_python_calls_now);
+    return rv;
+}
 
 /* APR's bucket API is macros; these give cffi functions to call. */
 static int modpy_bb_empty(apr_bucket_brigade *bb) { return APR_BRIGADE_EMPTY(bb); }

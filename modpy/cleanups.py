@@ -1,8 +1,10 @@
 """Python callables run when an APR pool is cleared or destroyed.
 
-One C callback (modpy_pool_cleanup, declared extern "Python") serves every
-pool cleanup modpy registers; its data pointer is a ticket number into this
-registry, so C never holds a Python object.
+One C callback (modpy_pool_cleanup, declared extern "Python", entered
+through modpy_guarded_pool_cleanup, which stays out of Python when a signal
+ends the process in the middle of it) serves every pool cleanup modpy
+registers; its data pointer is a ticket number into this registry, so C
+never holds a Python object.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ def register(pool, callback: Callable[[], object]) -> int:
     ticket = next(_tickets)
     _pending[ticket] = callback
     lib.apr_pool_cleanup_register(pool, ffi.cast("void *", ticket),
-                                  lib.modpy_pool_cleanup, ffi.addressof(lib, "apr_pool_cleanup_null"))
+                                  ffi.addressof(lib, "modpy_guarded_pool_cleanup"),
+                                  ffi.addressof(lib, "apr_pool_cleanup_null"))
     return ticket
 
 

@@ -21,6 +21,7 @@
 #endif
 #include <Python.h>
 #include <dlfcn.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ static struct {
     void (*child_init)(apr_pool_t *, server_rec *);
     apr_status_t (*filter)(ap_filter_t *, apr_bucket_brigade *, int, int, apr_off_t);
     int (*connection)(conn_rec *, const modpy_srv_conf *);
+    modpy_python_calls *calls;       /* counted around the three above */
 } py;
 
 static const char *boot_error;   /* why Python is unusable, or NULL */
@@ -111,6 +113,7 @@ static const char *bind_entries(void)
     BIND(child_init, "modpy_child_init");
     BIND(filter, "modpy_filter");
     BIND(connection, "modpy_connection");
+    BIND(calls, "modpy_python_calls_now");
 #undef BIND
     return NULL;
 }
@@ -182,16 +185,27 @@ static const char *directive(cmd_parms *cmd, void *dconf, const char *args)
                         args);
 }
 
+static apr_status_t filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
+                           int block, apr_off_t readbytes)
+{
+    apr_status_t rv;
+
+    modpy_call_begins(py.calls);
+    rv = py.filter(f, bb, mode, block, readbytes);
+    modpy_call_ends(py.calls);
+    return rv;
+}
+
 static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
-    return py.filter(f, bb, -1, 0, 0);
+    return filter(f, bb, -1, 0, 0);
 }
 
 static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                  ap_input_mode_t mode, apr_read_type_e block,
                                  apr_off_t readbytes)
 {
-    return py.filter(f, bb, mode, block, readbytes);
+    return filter(f, bb, mode, block, readbytes);
 }
 
 /* Python*Filter handler name: Apache must know the filter name before any
@@ -266,10 +280,15 @@ static int wanted(request_rec *r, int which)
 
 static int phase(request_rec *r, int which)
 {
+    int status;
+
     if (!wanted(r, which))
         return DECLINED;
-    return py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
-                    &((void **)r->request_config)[pyshim_module.module_index]);
+    modpy_call_begins(py.calls);
+    status = py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
+                      &((void **)r->request_config)[pyshim_module.module_index]);
+    modpy_call_ends(py.calls);
+    return status;
 }
 
 static int post_read_request(request_rec *r) { return phase(r, MODPY_POST_READ_REQUEST); }
@@ -292,7 +311,8 @@ static int handler(request_rec *r)
 /* PythonCleanupHandler runs as the request pool goes away. */
 static apr_status_t cleanup_request(void *r)
 {
-    phase(r, MODPY_CLEANUP);
+    if (!py.calls->interrupted)
+        phase(r, MODPY_CLEANUP);
     return APR_SUCCESS;
 }
 
@@ -308,9 +328,14 @@ static int process_connection(conn_rec *c)
 {
     const modpy_srv_conf *sconf = ap_get_module_config(c->base_server->module_config,
                                                        &pyshim_module);
+    int status;
+
     if (!sconf->connection)
         return DECLINED;
-    return py.connection(c, sconf);
+    modpy_call_begins(py.calls);
+    status = py.connection(c, sconf);
+    modpy_call_ends(py.calls);
+    return status;
 }
 
 /* ------------------------------------------------------------------ */
@@ -345,9 +370,52 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     return py.post_config(pconf, s);
 }
 
+/* Dying inside Python.  A prefork child ends in the handler of SIGHUP or
+ * SIGTERM (Apache's just_die), which destroys the child's pools -- running
+ * their cleanups -- wherever the signal struck.  Struck inside Python, a
+ * cleanup entering Python again would run Python in the middle of Python
+ * (seen: a garbage collection, then a segfault).  So the signal first
+ * notes whether Python was running; the cleanups that call Python then
+ * skip it, and the process exits as Apache meant. */
+static void (*apache_on_signal[NSIG])(int);
+
+static void note_python_then_die(int sig)
+{
+    sig_atomic_t was = py.calls->interrupted;
+
+    if (__atomic_load_n(&py.calls->running, __ATOMIC_RELAXED) > 0)
+        py.calls->interrupted = 1;
+    apache_on_signal[sig](sig);
+    py.calls->interrupted = was;     /* Apache's handler returned: no exit */
+}
+
+/* Put note_python_then_die in front of Apache's handler of `sig`, with
+ * Apache's flags and mask. */
+static void wrap_signal(int sig)
+{
+    struct sigaction act;
+
+    if (sigaction(sig, NULL, &act) != 0 || (act.sa_flags & SA_SIGINFO)
+        || act.sa_handler == SIG_DFL || act.sa_handler == SIG_IGN
+        || act.sa_handler == note_python_then_die)
+        return;
+    apache_on_signal[sig] = act.sa_handler;
+    act.sa_handler = note_python_then_die;
+    sigaction(sig, &act, NULL);
+}
+
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
+    int threaded;
+
     python_after_fork();
+    /* threaded MPMs end children outside signal handlers, after the
+     * request threads are done */
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) == APR_SUCCESS
+        && threaded == AP_MPMQ_NOT_SUPPORTED) {
+        wrap_signal(SIGHUP);
+        wrap_signal(SIGTERM);
+    }
     py.child_init(pchild, s);
 }
 

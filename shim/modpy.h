@@ -7,6 +7,8 @@
 #ifndef MODPY_H
 #define MODPY_H
 
+#include <signal.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "util_filter.h"
@@ -53,5 +55,28 @@ typedef struct modpy_srv_conf {
 typedef struct modpy_req_conf {
     unsigned int phases;
 } modpy_req_conf;
+
+/* Calls into Python now running in this process, and whether a signal that
+ * ends the process struck inside one.  A prefork child dies in a signal
+ * handler (SIGHUP, SIGTERM), which destroys its pools wherever the signal
+ * struck; a pool cleanup entering Python there, in the middle of Python
+ * code (a garbage collection, say), would crash the child.  The cffi library
+ * owns the record (`modpy_python_calls`); the shim counts its calls into
+ * Python there and sets `interrupted` ("Dying inside Python" in
+ * mod_pyshim.c); every pool cleanup that calls Python checks it first. */
+typedef struct modpy_python_calls {
+    int running;                         /* changed only by the two below */
+    volatile sig_atomic_t interrupted;
+} modpy_python_calls;
+
+static APR_INLINE void modpy_call_begins(modpy_python_calls *calls)
+{
+    __atomic_add_fetch(&calls->running, 1, __ATOMIC_RELAXED);
+}
+
+static APR_INLINE void modpy_call_ends(modpy_python_calls *calls)
+{
+    __atomic_sub_fetch(&calls->running, 1, __ATOMIC_RELAXED);
+}
 
 #endif

@@ -5,6 +5,7 @@ whatever Apache's environment says."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import textwrap
 import threading
@@ -246,6 +247,48 @@ def test_child_cleanups_run_at_shutdown(apache_factory, mpm, tmp_path):
         time.sleep(0.1)
     assert (out / f"cleanup-{pid}").read_text() == f"cleanup ran in {pid} for {pid}\n"
     assert "cleanup without data ran" in server.error_log()
+
+
+DYING = """
+    import os, signal
+    from mod_python import apache
+
+    def _note(path):
+        with open(path, "w") as f:
+            f.write("ran")
+
+    def handler(req):
+        out, how = req.args.split(",")
+        apache.register_cleanup(_note, f"{out}/child-{os.getpid()}")
+        req.register_cleanup(_note, f"{out}/request-{os.getpid()}")
+        if how == "die-inside":          # what `-k restart` does to a busy child
+            os.kill(os.getpid(), signal.SIGTERM)
+        req.write(str(os.getpid()))
+        return apache.OK
+"""
+
+
+def test_a_prefork_child_killed_inside_python_exits_without_reentering_it(apache_factory, tmp_path):
+    """A prefork child dies in Apache's signal handler, which runs the pool
+    cleanups wherever the signal struck.  Struck inside Python, the cleanups
+    that call Python are skipped (re-entering Python mid-instruction crashed
+    children under `-k restart`); struck while the child waits, they run."""
+    out = tmp_path / "cleanups"
+    out.mkdir()
+    os.chmod(out, 0o777)
+    server = apache_factory(BODY.replace("probe", "dying"), mpm="prefork")
+    server.write("dying.py", DYING)
+    server.write("stack.py", STACK)
+    server.start()
+    with pytest.raises(httpx.HTTPError):         # the child died before answering
+        httpx.get(server.url(f"/x?{out},die-inside"), headers={"Connection": "close"})
+    pid = int(server.get(f"/x?{out},live").text)
+    os.kill(pid, signal.SIGTERM)                 # idle now: the cleanups run
+    deadline = time.monotonic() + 10
+    while not (out / f"child-{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(os.listdir(out)) == [f"child-{pid}", f"request-{pid}"]
+    assert server.crashes() == 0
 
 
 def test_register_cleanup_outside_a_child_is_a_clear_error(apache_factory):
