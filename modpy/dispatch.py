@@ -16,9 +16,11 @@ import threading
 import time
 import traceback
 import types
+import weakref
 from typing import Callable, Iterator, Optional, Union
 
 from . import cleanups, debug, directives, importer, log, runtime, timing
+from . import table as tables
 from . import constants as C
 from ._ffi import NULL, address, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
@@ -136,6 +138,16 @@ def config_table(config: DirConfig) -> Table:
 
 
 # ---------------------------------------------------------------- requests
+#
+# A Request (and each table it hands out) reads memory of the request pool,
+# so it must be cut loose (invalidate) when that pool goes: a handler may
+# keep `req` or `req.headers_in` past the request.  A pool cleanup does it,
+# but a cleanup is a call back into Python at the end of the request, and
+# under load that call waits for the GIL: it was the largest single cost of
+# a request that reads headers.  So it is registered only where needed:
+# for a request kept for later phases, filters or its own cleanups (keep),
+# and, after the last Python phase of any other, only if something outside
+# modpy still holds the Request or one of its tables (_let_go).
 
 _live: dict[int, Request] = {}
 
@@ -156,8 +168,8 @@ def request_for(r, slot, keep_it: bool = True) -> Request:
 def _must_keep(which: int, dconf, slot) -> bool:
     """From the handler phase on the per-dir config is final, so when no
     later phase has Python work and no Python filter can ask for the
-    request, it need not be kept: that saves a pool cleanup (a call back
-    into Python) per request.  add_handler() keeps it when it adds work."""
+    request, this phase is its last and it need not be kept.
+    add_handler() keeps it when it adds work."""
     return which < HANDLER.number or runtime.python_filters or _later_work(which, dconf, slot)
 
 
@@ -168,17 +180,40 @@ def _later_work(which: int, dconf, slot) -> bool:
 
 
 def keep(req: Request) -> None:
-    """Remember a Request for the later phases of its request."""
+    """Remember a Request for the later phases of its request, and cut it
+    loose when the request pool goes."""
     key = address(req._r)
     if key not in _live:
         _live[key] = req
-        cleanups.register(req._r.pool, lambda: _live.pop(key, None))
+        cleanups.register(req._r.pool, lambda: _live.pop(key).invalidate())
+
+
+def _let_go(req: Request) -> Callable[[], None]:
+    """For a request that is not kept, after its last Python phase: a
+    function to call once the caller has dropped `req`, which cuts loose
+    whatever of it is still alive when the request pool goes (nothing
+    then, usually: no pool cleanup)."""
+    pool = req._r.pool
+    held_req = weakref.ref(req)
+    held_tables = [weakref.ref(t) for t in req.__dict__.get("_tables", {}).values()]
+
+    def watch_survivors() -> None:
+        req = held_req()
+        if req is not None:
+            tables.watch(pool, req)          # its invalidate() covers its tables
+            return
+        for ref in held_tables:
+            table = ref()
+            if table is not None:
+                tables.watch(pool, table)
+    return watch_survivors
 
 
 def phase(r, which: int, dconf, slot) -> int:
     """Run the handlers of one phase; the shim's modpy_phase."""
     ph = PHASES[which]
-    req = request_for(r, slot, _must_keep(which, dconf, slot))
+    kept = _must_keep(which, dconf, slot)
+    req = request_for(r, slot, kept)
     config = resolve(dconf)
     req._config = config
     req.phase = ph.directive
@@ -187,6 +222,10 @@ def phase(r, which: int, dconf, slot) -> int:
         return run_stack(ph.rule, _calls(req, ph, config))
     finally:
         timing.record(req, ph.directive, time.perf_counter_ns() - start, config.options)
+        if not kept and address(r) not in _live:
+            watch_survivors = _let_go(req)
+            del req
+            watch_survivors()
 
 
 def _calls(req: Request, ph: Phase, config: DirConfig) -> Iterator[Callable[[], int]]:

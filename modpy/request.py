@@ -16,7 +16,6 @@ from typing import Any, Callable, Optional, Union
 
 from . import cleanups, clienterror, log, records, runtime
 from . import constants as C
-from . import table as tables
 from ._ffi import ENCODING, ERRORS, NULL, data_bytes, ffi, lib, pstr, text, to_bytes
 from .brigade import apr_error, os_error
 from .clienterror import ClientError
@@ -62,20 +61,18 @@ class _Int(_Str):
 
 
 class _Table(_Str):
-    """An apr_table_t member, wrapped once per request and cut loose when
-    the request pool goes (a use after that raises, never reads freed
-    memory)."""
+    """An apr_table_t member, wrapped once per request and cut loose with
+    the request (Request.invalidate)."""
 
     def __get__(self, req, owner=None):
         if req is None:
             return self
         cache = req.__dict__.get("_tables")
         if cache is None:
-            cache = req._watch()
+            cache = req._tables = {}
         table = cache.get(self.field)
         if table is None:
-            r = req._r
-            table = cache[self.field] = tables.view(getattr(r, self.field), r.pool)
+            table = cache[self.field] = Table(getattr(req._r, self.field))
         return table
 
 
@@ -255,20 +252,13 @@ class Request:
     def useragent_addr(self) -> Optional[tuple]:
         return records.sockaddr(self._r.useragent_addr)
 
-    def _watch(self) -> dict:
-        """Cut this object and its tables loose when the request pool goes;
-        registered once, before any cleanup a handler adds (cleanups run
-        last-in first-out, so handlers' cleanups still see a live req)."""
-        cache = self.__dict__.get("_tables")
-        if cache is None:
-            cache = self._tables = {}
-            tables.watch(self._r.pool, self)
-        return cache
-
     def invalidate(self) -> None:
-        """The request pool is going: any later use of this object raises
-        instead of touching freed memory."""
+        """The request pool is going: any later use of this object or of
+        its tables raises instead of touching freed memory (when it is
+        called: modpy.dispatch, "requests")."""
         self._r = _GONE
+        for table in self.__dict__.get("_tables", {}).values():
+            table.invalidate()
 
     # output ----------------------------------------------------------
     def write(self, data: Union[str, bytes], flush: int = 1) -> None:
@@ -531,7 +521,8 @@ class Request:
     def register_cleanup(self, callable: Callable[[Any], object], data: Any = None) -> None:
         """Call `callable(data)` as the request ends (its pool goes); an
         exception there goes to the error log."""
-        self._watch()
+        from .dispatch import keep
+        keep(self)          # first: cleanups run last-in first-out, so `req` is live in this one
         cleanups.register(self._r.pool, lambda: _run_cleanup(callable, data))
 
     # logging ---------------------------------------------------------

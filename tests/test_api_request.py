@@ -226,6 +226,47 @@ def test_cleanups_and_use_after_the_request(apache_factory):
     assert server.get("/probe.py").status_code == 200
 
 
+def test_a_request_or_table_kept_past_the_request_raises_and_costs_a_cleanup_only_then(apache_factory):
+    """The Request and its tables are cut loose with the request pool only
+    if something still holds them after the last Python phase: a request
+    that keeps nothing costs no pool cleanup (the ticket counter moves by
+    the one this handler draws)."""
+    server = start(apache_factory, """
+        from mod_python import apache
+        from modpy import cleanups
+        kept = {}
+
+        def handler(req):
+            if req.args == "use":
+                errors = []
+                for use in (lambda: kept["req"].uri, lambda: kept["req"].headers_in["host"],
+                            lambda: kept["notes"]["x"], lambda: kept["out"].add("x", "y")):
+                    try:
+                        use()
+                    except (RuntimeError, KeyError) as e:
+                        errors.append(type(e).__name__)
+                req.write(" ".join(errors) + " ")
+            host = req.headers_in["Host"]             # tables read, nothing kept
+            req.headers_out["X-Host"] = host
+            if req.args == "keep-req":
+                kept["req"] = req
+            elif req.args == "keep-tables":
+                kept["notes"], kept["out"] = req.notes, req.headers_out
+            req.write(str(next(cleanups._tickets)))
+            return apache.OK
+    """, mpm="prefork")
+    # prefork with one child: the requests reach the same process
+    tickets = [int(server.get("/probe.py").text) for _ in range(3)]
+    assert tickets[2] - tickets[1] == 1                       # no cleanup of its own
+    before = int(server.get("/probe.py?keep-req").text)
+    used = server.get("/probe.py?use").text.split()
+    assert int(used[-1]) - before == 2                        # one, for the kept req
+    assert used[:4] == ["RuntimeError", "RuntimeError", "KeyError", "KeyError"]
+    server.get("/probe.py?keep-tables")
+    assert server.get("/probe.py?use").text.split()[:4] == ["RuntimeError"] * 4
+    assert server.crashes() == 0
+
+
 def test_sub_requests_see_their_main(apache_factory):
     from modpy.httpdconf import DEFAULT_MODULES
     server = apache_factory("""
