@@ -282,6 +282,7 @@ typedef struct modpy_dir_conf {
 } modpy_dir_conf;
 typedef struct modpy_srv_conf { int id; int connection; } modpy_srv_conf;
 typedef struct modpy_req_conf { unsigned int phases; } modpy_req_conf;
+#define MODPY_LAST_PHASE ...
 
 #define OK ...
 #define DECLINED ...
@@ -365,6 +366,8 @@ int ap_setup_client_block(request_rec *r, int read_policy);
 int ap_should_client_block(request_rec *r);
 long long modpy_mtime_ns(const char *path);
 int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max);
+const char *modpy_table_value(const apr_table_t *t, const char *key);
+const char *modpy_several_values(void);
 long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                       apr_status_t *rv);
 int ap_map_http_request_error(apr_status_t rv, int status);
@@ -646,6 +649,18 @@ static int modpy_table_values(const apr_table_t *t, const char *key, const char 
     return n;
 }
 
+/* The value of `key` in `t` when it has one; NULL when it has none; when it
+ * has several, modpy_several_values() (then modpy_table_values gives them):
+ * one call for the usual lookup. */
+static const char modpy_several[] = "";
+static const char *modpy_several_values(void) { return modpy_several; }
+static const char *modpy_table_value(const apr_table_t *t, const char *key)
+{
+    const char *one;
+    int n = modpy_table_values(t, key, &one, 1);
+    return n == 0 ? NULL : n == 1 ? one : modpy_several;
+}
+
 /* The st_mtime of a file in nanoseconds, -1 when it cannot be stat()ed:
  * autoreload's check of a handler's files on every request. */
 static long long modpy_mtime_ns(const char *path)
@@ -694,7 +709,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
     modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns modpy_table_values modpy_add_common_vars modpy_add_cgi_vars ap_scan_script_header_err_strs_ex
+    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_add_common_vars modpy_add_cgi_vars ap_scan_script_header_err_strs_ex
 """.split())
 
 

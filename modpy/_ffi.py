@@ -17,15 +17,14 @@ except ImportError as e:  # pragma: no cover - only outside Apache
     ) from e
 
 NULL = ffi.NULL
+c_string = ffi.string      # bound once: the hot paths read many C strings
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
 
 
 def text(p) -> Optional[str]:
     """A C string as str (None for NULL)."""
-    if p == NULL:
-        return None
-    return ffi.string(p).decode(ENCODING, ERRORS)
+    return c_string(p).decode(ENCODING, ERRORS) if p else None
 
 
 def data_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
@@ -42,7 +41,7 @@ def data_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
 
 def to_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
     """str or bytes as the bytes of a C string; NUL cannot cross into C."""
-    data = data_bytes(value, what)
+    data = value.encode(ENCODING, ERRORS) if type(value) is str else data_bytes(value, what)
     if b"\0" in data:
         raise ValueError(f"{what} must not contain a NUL character")
     return data

@@ -7,6 +7,7 @@ config and never written afterwards; merging makes new objects.
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
@@ -30,7 +31,7 @@ class HandlerEntry:
     def __str__(self) -> str:
         return repr(self.target) if self.target is not None else str(self.spec)
 
-    @property
+    @cached_property
     def object_name(self) -> str:
         return self.spec.object or self.directive[len("Python"):].lower()
 

@@ -17,17 +17,18 @@ import time
 import traceback
 import types
 import weakref
+from functools import partial
 from typing import Callable, Iterator, Optional, Union
 
 from . import cleanups, debug, directives, importer, log, runtime, timing
 from . import table as tables
 from . import constants as C
-from ._ffi import NULL, address, ffi, lib, pstr, text
+from ._ffi import NULL, ffi, lib, pstr, text
 from .config import DirConfig, HandlerEntry, Registry, ServerConfig
 from .clienterror import ClientError
 from .errors import SERVER_RETURN, describe, error_page, server_return_value
 from .grammar import DirectiveError, parse_handler
-from .phases import BY_DIRECTIVE, HANDLER, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
+from .phases import BY_DIRECTIVE, HEADER_PARSER, PHASES, TRANS, Phase, run_stack
 from .request import Request
 from .table import Table
 
@@ -105,23 +106,21 @@ def server_dir_config(s) -> DirConfig:
 def resolve(dconf) -> DirConfig:
     """The one config in effect for a per-dir record (a leaf, or a chain
     merged by the shim)."""
-    if dconf == NULL:
+    if not dconf:
         return EMPTY
     if dconf.id:
         return registry.get(dconf.id)
     leaves: list[int] = []
-    _collect(dconf, leaves)
+    pending = [dconf]                 # the merge tree, walked base before add
+    while pending:
+        node = pending.pop()
+        if not node:                  # a side of a merge that had no Python directive
+            continue
+        if node.id:
+            leaves.append(node.id)
+        else:
+            pending += (node.add, node.base)
     return registry.merged(tuple(leaves)) if leaves else EMPTY
-
-
-def _collect(node, leaves: list[int]) -> None:
-    if node == NULL:                  # a side of a merge that had no Python directive
-        return
-    if node.id:
-        leaves.append(node.id)
-    else:
-        _collect(node.base, leaves)
-        _collect(node.add, leaves)
 
 
 def config_table(config: DirConfig) -> Table:
@@ -149,14 +148,15 @@ def config_table(config: DirConfig) -> Table:
 # and, after the last Python phase of any other, only if something outside
 # modpy still holds the Request or one of its tables (_let_go).
 
-_live: dict[int, Request] = {}
+_live: dict = {}        # request_rec * (cdata, hashed by address) -> its Request
+_LAST = lib.MODPY_LAST_PHASE
 
 
 def request_for(r, slot, keep_it: bool = True) -> Request:
     """The one Request of a request_rec: made at its first Python phase (or
     when a filter or req.main first asks for it) and, when `keep_it`, kept
     for the others until the request pool goes."""
-    req = _live.get(address(r))
+    req = _live.get(r)
     if req is None:
         req = Request(r, slot)
         timing.stats.count_request()
@@ -165,27 +165,13 @@ def request_for(r, slot, keep_it: bool = True) -> Request:
     return req
 
 
-def _must_keep(which: int, dconf, slot) -> bool:
-    """From the handler phase on the per-dir config is final, so when no
-    later phase has Python work and no Python filter can ask for the
-    request, this phase is its last and it need not be kept.
-    add_handler() keeps it when it adds work."""
-    return which < HANDLER.number or runtime.python_filters or _later_work(which, dconf, slot)
-
-
-def _later_work(which: int, dconf, slot) -> bool:
-    rconf = ffi.cast("modpy_req_conf *", slot[0])
-    phases = (dconf.phases if dconf != NULL else 0) | (rconf.phases if rconf != NULL else 0)
-    return phases >> (which + 1) != 0
-
-
 def keep(req: Request) -> None:
     """Remember a Request for the later phases of its request, and cut it
     loose when the request pool goes."""
-    key = address(req._r)
-    if key not in _live:
-        _live[key] = req
-        cleanups.register(req._r.pool, lambda: _live.pop(key).invalidate())
+    r = req._r
+    if r not in _live:
+        _live[r] = req
+        cleanups.register(r.pool, lambda: _live.pop(r).invalidate())
 
 
 def _let_go(req: Request) -> Callable[[], None]:
@@ -210,9 +196,12 @@ def _let_go(req: Request) -> Callable[[], None]:
 
 
 def phase(r, which: int, dconf, slot) -> int:
-    """Run the handlers of one phase; the shim's modpy_phase."""
-    ph = PHASES[which]
-    kept = _must_keep(which, dconf, slot)
+    """Run the handlers of one phase; the shim's modpy_phase.  The shim
+    marks the request's last phase with Python work (MODPY_LAST_PHASE):
+    unless a Python filter may still ask for it, its Request is not kept
+    (add_handler() keeps it when it adds work)."""
+    kept = not which & _LAST or runtime.python_filters
+    ph = PHASES[which & ~_LAST]
     req = request_for(r, slot, kept)
     config = resolve(dconf)
     req._config = config
@@ -222,7 +211,7 @@ def phase(r, which: int, dconf, slot) -> int:
         return run_stack(ph.rule, _calls(req, ph, config))
     finally:
         timing.record(req, ph.directive, time.perf_counter_ns() - start, config.options)
-        if not kept and address(r) not in _live:
+        if not kept and r not in _live:
             watch_survivors = _let_go(req)
             del req
             watch_survivors()
@@ -237,13 +226,13 @@ def _calls(req: Request, ph: Phase, config: DirConfig) -> Iterator[Callable[[], 
             filename = filename or req.filename
             if not entry.applies_to(filename):
                 continue
-        yield lambda entry=entry: call_handler(req, ph, entry)
-    added = req._added.get(ph.number)
+        yield partial(call_handler, req, ph, entry)     # a partial: no frame of its own
+    added = req._added.get(ph.number) if req._added else None
     i = 0
     while added is not None and i < len(added):
         entry = added[i]
         i += 1
-        yield lambda entry=entry: call_handler(req, ph, entry)
+        yield partial(call_handler, req, ph, entry)
 
 
 def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
@@ -402,6 +391,8 @@ def add_handler(req: Request, htype: str, handler: Union[str, Callable], directo
             entry = HandlerEntry(parse_handler(handler), htype, (), directory, "req.add_handler")
         except DirectiveError as e:
             raise ValueError(f"req.add_handler: {e}") from None
+    if req._added is None:
+        req._added = {}
     req._added.setdefault(ph.number, []).append(entry)
     keep(req)
     rconf = ffi.cast("modpy_req_conf *", req._slot[0])

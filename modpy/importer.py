@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 import types
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from .grammar import HandlerSpec
 
@@ -47,11 +47,13 @@ class _Loaded:
     mtimes they had.  `failed` holds the stamps of a broken save, so the
     old module keeps serving until the next save."""
 
-    __slots__ = ("module", "stamps", "tree", "failed")
+    __slots__ = ("module", "stamps", "checks", "tree", "failed")
 
     def __init__(self, module: types.ModuleType, stamps: dict[str, int], tree: tuple[str, ...]) -> None:
         self.module = module
         self.stamps = stamps          # path -> st_mtime_ns
+        # the same, as the per-request check reads them: encoded once
+        self.checks = tuple((os.fsencode(path), stamp) for path, stamp in stamps.items())
         self.tree = tree              # sys.modules names imported from the directory
         self.failed: Optional[dict[str, int]] = None
 
@@ -69,7 +71,15 @@ def _stamp_after(path: str, started: int) -> int:
 _UNSURE = -2
 
 
-def _mtime(path: str) -> int:
+def _fresh(loaded: _Loaded) -> bool:
+    """Nothing changed since the load, or since the last broken save."""
+    for path, stamp in loaded.checks:
+        if _mtime(path) != stamp:
+            return {p: _mtime(p) for p in loaded.stamps} == loaded.failed
+    return True
+
+
+def _mtime(path: Union[str, bytes]) -> int:
     """A file's st_mtime_ns; -1 when it is gone (a change too)."""
     try:
         return os.stat(path).st_mtime_ns
@@ -82,11 +92,11 @@ try:
 except ImportError:                   # outside Apache (unit tests): os.stat
     pass
 else:
-    def _mtime(path: str) -> int:     # noqa: F811 -- inside Apache
+    def _mtime(path: Union[str, bytes]) -> int:     # noqa: F811 -- inside Apache
         """The same through C, holding the GIL: autoreload stats every
         request, and os.stat's release of the GIL would hand it to another
         thread each time (see _build_ffi.QUICK_CALLS)."""
-        return _lib.modpy_mtime_ns(os.fsencode(path))
+        return _lib.modpy_mtime_ns(path if type(path) is bytes else os.fsencode(path))
 
 
 _INSTALLED = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
@@ -142,22 +152,13 @@ class Namespace:
         (with the modules it imported from its directory) when any of
         their files changed; without, never looked at again."""
         loaded = self._files.get(path)
-        if loaded is not None and (not autoreload or self._fresh(loaded)):
+        if loaded is not None and (not autoreload or _fresh(loaded)):
             return loaded.module
         with _reload_lock:                  # one thread (re)loads, the others wait
             loaded = self._files.get(path)
-            if loaded is not None and (not autoreload or self._fresh(loaded)):
+            if loaded is not None and (not autoreload or _fresh(loaded)):
                 return loaded.module
             return self._reload(path, loaded, optimize)
-
-    @staticmethod
-    def _current(loaded: _Loaded) -> dict[str, int]:
-        return {p: _mtime(p) for p in loaded.stamps}
-
-    def _fresh(self, loaded: _Loaded) -> bool:
-        """Nothing changed since the load, or since the last broken save."""
-        current = self._current(loaded)
-        return current == loaded.stamps or current == loaded.failed
 
     def _reload(self, path: str, loaded: Optional[_Loaded], optimize: int) -> types.ModuleType:
         """Execute the handler file afresh, its directory's modules too.
@@ -259,21 +260,34 @@ def current_interpreter() -> str:
 _files_found: dict[tuple[str, Optional[str]], Optional[str]] = {}
 
 
+# (module, directory, interpreter) -> (its namespace's records, file, record)
+# of the file module it last loaded: while that record is still the
+# namespace's and fresh, a request takes the module from here, past the
+# lookups below.
+_last_loaded: dict[tuple[str, Optional[str], str], tuple[dict, str, _Loaded]] = {}
+
+
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
          autoreload: bool = True, optimize: int = -1) -> types.ModuleType:
     """The module a handler names."""
     _current.name = interpreter
+    hot = (spec.module, directory, interpreter)
+    last = _last_loaded.get(hot)
+    if last is not None:
+        files, path, loaded = last
+        if files.get(path) is loaded and (not autoreload or _fresh(loaded)):
+            return loaded.module
     key = (spec.module, directory)
     path = _files_found.get(key, False)
     if path is False or (path is None and autoreload):   # a file may appear
         path = _files_found[key] = module_file(spec, directory)
     if path is not None:
         try:
-            return namespace(interpreter).load_file(path, autoreload, optimize)
+            return _load_file(hot, path, autoreload, optimize)
         except Vanished:
             path = _files_found[key] = module_file(spec, directory)
             if path is not None:
-                return namespace(interpreter).load_file(path, autoreload, optimize)
+                return _load_file(hot, path, autoreload, optimize)
     module = namespace(interpreter).imported(spec.module) if _namespaces else None
     if module is None:
         module = sys.modules.get(spec.module)
@@ -282,6 +296,14 @@ def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
         # module whose functions are not defined yet
         if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
             module = importlib.import_module(spec.module)
+    return module
+
+
+def _load_file(hot: tuple[str, Optional[str], str], path: str, autoreload: bool,
+               optimize: int) -> types.ModuleType:
+    ns = namespace(hot[2])
+    module = ns.load_file(path, autoreload, optimize)
+    _last_loaded[hot] = (ns._files, path, ns._files[path])
     return module
 
 

@@ -10,15 +10,17 @@ request).
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import threading
 from typing import Any, Callable, Optional, Union
 
 from . import cleanups, clienterror, log, records, runtime
 from . import constants as C
-from ._ffi import ENCODING, ERRORS, NULL, data_bytes, ffi, lib, pstr, text, to_bytes
+from ._ffi import ENCODING, ERRORS, NULL, c_string, data_bytes, ffi, lib, pstr, text, to_bytes
 from .brigade import apr_error, os_error
 from .clienterror import ClientError
+from .records import USEC
 from .table import Table
 
 
@@ -35,7 +37,7 @@ class _Str:
         if req is None:
             return self
         p = getattr(req._r, self.field)     # text(), inlined: members are read often
-        return None if p == NULL else ffi.string(p).decode(ENCODING, ERRORS)
+        return c_string(p).decode(ENCODING, ERRORS) if p else None
 
     def __set__(self, req, value) -> None:
         if not self.writable:
@@ -44,20 +46,17 @@ class _Str:
         setattr(r, self.field, NULL if value is None else pstr(r.pool, value, f"req.{self.name}"))
 
 
-class _Int(_Str):
-    """An integer member."""
-
-    def __get__(self, req, owner=None):
-        if req is None:
-            return self
-        return int(getattr(req._r, self.field))
-
-    def __set__(self, req, value) -> None:
-        if not self.writable:
-            raise AttributeError(f"req.{self.name} is read-only")
+def _int(field: str, writable: bool = False) -> property:
+    """An integer member (named as its field).  Read in C, with no Python
+    frame: cffi gives an int field as an int, and handlers read these
+    often."""
+    def write(req, value) -> None:
+        if not writable:
+            raise AttributeError(f"req.{field} is read-only")
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"req.{self.name} must be an int, not {type(value).__name__}")
-        setattr(req._r, self.field, value)
+            raise TypeError(f"req.{field} must be an int, not {type(value).__name__}")
+        setattr(req._r, field, value)
+    return property(operator.attrgetter("_r." + field), write)
 
 
 class _Table(_Str):
@@ -82,7 +81,7 @@ class _Seconds(_Str):
     def __get__(self, req, owner=None):
         if req is None:
             return self
-        return getattr(req._r, self.field) / records.USEC
+        return getattr(req._r, self.field) / USEC
 
 
 class _Strings(_Str):
@@ -132,30 +131,30 @@ class Request:
 
     # members, as the manual lists them
     the_request = _Str("the_request")
-    assbackwards = _Int("assbackwards", writable=True)
-    proxyreq = _Int("proxyreq", writable=True)
-    header_only = _Int("header_only")
+    assbackwards = _int("assbackwards", writable=True)
+    proxyreq = _int("proxyreq", writable=True)
+    header_only = _int("header_only")
     protocol = _Str("protocol")
-    proto_num = _Int("proto_num")
+    proto_num = _int("proto_num")
     hostname = _Str("hostname")
     request_time = _Seconds("request_time")
     status_line = _Str("status_line", writable=True)
-    status = _Int("status", writable=True)
+    status = _int("status", writable=True)
     method = _Str("method")
-    method_number = _Int("method_number")
-    allowed = _Int("allowed", writable=True)
+    method_number = _int("method_number")
+    allowed = _int("allowed", writable=True)
     allowed_xmethods = _Strings("allowed_xmethods")
-    sent_bodyct = _Int("sent_bodyct")
-    bytes_sent = _Int("bytes_sent")
+    sent_bodyct = _int("sent_bodyct")
+    bytes_sent = _int("bytes_sent")
     mtime = _Seconds("mtime")
-    chunked = _Int("chunked", writable=True)
+    chunked = _int("chunked", writable=True)
     range = _Str("range")
-    clength = _Int("clength")
-    remaining = _Int("remaining")
-    read_length = _Int("read_length")
-    read_body = _Int("read_body")
-    read_chunked = _Int("read_chunked")
-    expecting_100 = _Int("expecting_100")
+    clength = _int("clength")
+    remaining = _int("remaining")
+    read_length = _int("read_length")
+    read_body = _int("read_body")
+    read_chunked = _int("read_chunked")
+    expecting_100 = _int("expecting_100")
     headers_in = _Table("headers_in")
     headers_out = _Table("headers_out")
     err_headers_out = _Table("err_headers_out")
@@ -167,33 +166,36 @@ class Request:
     vlist_validator = _Str("vlist_validator", writable=True)
     user = _Str("user", writable=True)
     ap_auth_type = _Str("ap_auth_type", writable=True)
-    no_cache = _Int("no_cache", writable=True)
-    no_local_copy = _Int("no_local_copy", writable=True)
+    no_cache = _int("no_cache", writable=True)
+    no_local_copy = _int("no_local_copy", writable=True)
     unparsed_uri = _Str("unparsed_uri")
     uri = _Str("uri", writable=True)
     filename = _Str("filename", writable=True)
     canonical_filename = _Str("canonical_filename", writable=True)
     path_info = _Str("path_info", writable=True)
     args = _Str("args", writable=True)
-    used_path_info = _Int("used_path_info", writable=True)
-    eos_sent = _Int("eos_sent")
+    used_path_info = _int("used_path_info", writable=True)
+    eos_sent = _int("eos_sent")
     useragent_ip = _Str("useragent_ip")
     main = _Related("main")
     prev = _Related("prev")
     next = _Related("next")
 
+    # State of the object, set as the request goes (defaults here, not in
+    # __init__: one is made per request, and most keep most defaults).
+    _config = None                           # DirConfig of the phase in progress
+    _added: Optional[dict[int, list]] = None # phase number -> entries from add_handler
+    phase: Optional[str] = None              # "PythonHandler" ... while one runs
+    hlist = None                             # the handler entry running now
+    interpreter: Optional[str] = None
+    _body: Optional[bytearray] = None        # request body read ahead (readline)
+    _body_more = False                       # more body to come from Apache
+    _body_bb = NULL                          # the brigade body reads go through
+    _body_failed: Optional[int] = None       # the APR status the body broke off with
+
     def __init__(self, r, slot) -> None:
         self._r = r
         self._slot = slot                    # our request_config slot (void **)
-        self._config = None                  # DirConfig of the phase in progress
-        self._added: dict[int, list] = {}    # phase number -> entries from add_handler
-        self.phase: Optional[str] = None     # "PythonHandler" ... while one runs
-        self.hlist = None                    # the handler entry running now
-        self.interpreter: Optional[str] = None
-        self._body: Optional[bytearray] = None   # request body read ahead (readline)
-        self._body_more = False                  # more body to come from Apache
-        self._body_bb = NULL                     # the brigade body reads go through
-        self._body_failed: Optional[int] = None  # the APR status the body broke off with
 
     # content_type goes through ap_set_content_type so filters see it
     @property

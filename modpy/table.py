@@ -20,6 +20,23 @@ from ._ffi import NULL, address, ffi, lib, text, to_bytes
 Text = Union[str, bytes]
 
 
+_SEVERAL = lib.modpy_several_values()   # modpy_table_value's answer for a key with several
+
+# str key -> its bytes: the few names a site uses, encoded once (bounded)
+_keys: dict[str, bytes] = {}
+_KEYS_MAX = 256
+
+
+def _key(key: Text) -> bytes:
+    """A table key as the bytes of a C string."""
+    k = _keys.get(key) if type(key) is str else None
+    if k is None:
+        k = to_bytes(key, "table key")
+        if type(key) is str and len(_keys) < _KEYS_MAX:
+            _keys[key] = k
+    return k
+
+
 class Table(MutableMapping):
     __slots__ = ("_t", "_own_pool", "__weakref__")
 
@@ -45,24 +62,29 @@ class Table(MutableMapping):
 
     def __del__(self) -> None:
         if self._own_pool is not None:
-            self._t = None
+            del self._t
             lib.apr_pool_destroy(self._own_pool)
             self._own_pool = None
 
-    def _table(self):
-        t = self._t
-        if t is None:
+    def invalidate(self) -> None:
+        """Forget the APR table (its pool is being destroyed): `_t` is
+        unset, and reading it raises (below) where the methods use it, with
+        no check of their own on the way."""
+        try:
+            del self._t
+        except AttributeError:         # already gone
+            pass
+
+    def __getattr__(self, name: str):
+        # only for an unset slot: `_t` after invalidate()
+        if name == "_t":
             raise RuntimeError("this table is gone: Apache freed it with its pool "
                                "(a request's tables last only as long as the request)")
-        return t
-
-    def invalidate(self) -> None:
-        """Forget the APR table (its pool is being destroyed)."""
-        self._t = None
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # entries ---------------------------------------------------------
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
-        elts = lib.apr_table_elts(self._table())
+        elts = lib.apr_table_elts(self._t)
         entries, n = ffi.cast("apr_table_entry_t *", elts.elts), elts.nelts
         return [(text(entries[i].key), text(entries[i].val)) for i in range(n)
                 if entries[i].key != NULL]
@@ -77,15 +99,15 @@ class Table(MutableMapping):
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return ffi.cast("apr_array_header_t *", self._table()).nelts
+        return ffi.cast("apr_array_header_t *", self._t).nelts
 
     # lookups ---------------------------------------------------------
     def _lookup(self, key: Text, first_only: bool) -> list:
         """The values of `key` (ASCII case-insensitive, as APR compares) as
         C strings, in order; with `first_only`, at most one.  Searched in C
         (calls that keep the GIL: see _build_ffi.QUICK_CALLS)."""
-        t = self._table()
-        key = to_bytes(key, "table key")
+        t = self._t
+        key = _key(key)
         if not first_only:
             n = lib.modpy_table_values(t, key, NULL, 0)
             if n > 1:
@@ -96,15 +118,17 @@ class Table(MutableMapping):
         return [] if value == NULL else [value]
 
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
-        found = self._lookup(key, False)
-        if not found:
+        value = lib.modpy_table_value(self._t, _key(key))
+        if not value:
             raise KeyError(key)
-        return text(found[0]) if len(found) == 1 else [text(v) for v in found]
+        if value == _SEVERAL:
+            return [text(v) for v in self._lookup(key, False)]
+        return text(value)
 
     def get(self, key: Text, default=None):
         """The first value of `key` (apr_table_get), or `default`."""
-        found = self._lookup(key, True)
-        return text(found[0]) if found else default
+        value = lib.apr_table_get(self._t, _key(key))
+        return text(value) if value else default
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
@@ -119,16 +143,16 @@ class Table(MutableMapping):
 
     # writes: apr_table_set/add copy key and value into the table's pool
     def __setitem__(self, key: Text, value: Text) -> None:
-        lib.apr_table_set(self._table(), to_bytes(key, "table key"), to_bytes(value, "table value"))
+        lib.apr_table_set(self._t, _key(key), to_bytes(value, "table value"))
 
     def add(self, key: Text, value: Text) -> None:
         """Add a value beside any the key already has (Set-Cookie ...)."""
-        lib.apr_table_add(self._table(), to_bytes(key, "table key"), to_bytes(value, "table value"))
+        lib.apr_table_add(self._t, _key(key), to_bytes(value, "table value"))
 
     def __delitem__(self, key: Text) -> None:
         if key not in self:
             raise KeyError(key)
-        lib.apr_table_unset(self._table(), to_bytes(key, "table key"))
+        lib.apr_table_unset(self._t, _key(key))
 
     _NO_DEFAULT = object()
 
@@ -141,11 +165,11 @@ class Table(MutableMapping):
                 raise KeyError(key)
             return default
         value = text(found[0]) if len(found) == 1 else [text(v) for v in found]
-        lib.apr_table_unset(self._table(), to_bytes(key, "table key"))
+        lib.apr_table_unset(self._t, _key(key))
         return value
 
     def clear(self) -> None:
-        lib.apr_table_clear(self._table())
+        lib.apr_table_clear(self._t)
 
     def copy(self) -> "Table":
         """A new table with the same entries, in a pool of its own."""

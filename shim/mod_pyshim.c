@@ -268,22 +268,29 @@ static const command_rec directives[] = {
 /* ------------------------------------------------------------------ */
 /* Request phases: the fast path, then Python.                         */
 
-/* Does Python have work in this phase of this request?  The bits come from
- * the directives (merged in C) and from req.add_handler(). */
-static int wanted(request_rec *r, int which)
+/* The phases with Python work for this request: the bits come from the
+ * directives (merged in C) and from req.add_handler(). */
+static unsigned int python_phases(request_rec *r)
 {
     const modpy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &pyshim_module);
     const modpy_req_conf *rconf = ap_get_module_config(r->request_config, &pyshim_module);
-    unsigned int phases = (dconf ? dconf->phases : 0) | (rconf ? rconf->phases : 0);
-    return (phases >> which) & 1;
+    return (dconf ? dconf->phases : 0) | (rconf ? rconf->phases : 0);
+}
+
+static int wanted(request_rec *r, int which)
+{
+    return (python_phases(r) >> which) & 1;
 }
 
 static int phase(request_rec *r, int which)
 {
+    unsigned int phases = python_phases(r);
     int status;
 
-    if (!wanted(r, which))
+    if (!((phases >> which) & 1))
         return DECLINED;
+    if (which >= MODPY_HANDLER && !(phases >> (which + 1)))
+        which |= MODPY_LAST_PHASE;
     modpy_call_begins(py.calls);
     status = py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
                       &((void **)r->request_config)[pyshim_module.module_index]);

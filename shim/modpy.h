@@ -30,6 +30,11 @@ enum {
     MODPY_NPHASES
 };
 
+/* Or'ed into the phase number passed to Python: the request's last phase
+ * with Python work, so its Request need not be kept for later ones (the
+ * handler phase or after, when the per-directory config is final). */
+#define MODPY_LAST_PHASE 0x100
+
 /* Per-directory record.  A leaf (one <Directory>, <Location>, .htaccess or
  * the server's defaults) has `id` > 0 once a Python directive named it: the
  * key of its parsed config in Python.  A merged record has id 0 and points at
