@@ -367,6 +367,8 @@ int ap_should_client_block(request_rec *r);
 long long modpy_mtime_ns(const char *path);
 int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max);
 const char *modpy_table_value(const apr_table_t *t, const char *key);
+apr_size_t modpy_table_joined_length(const apr_table_t *t);
+void modpy_table_join(const apr_table_t *t, char *out);
 const char *modpy_several_values(void);
 long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                       apr_status_t *rv);
@@ -377,8 +379,7 @@ void modpy_add_common_vars(request_rec *r);
 void modpy_add_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 void ap_internal_redirect_handler(const char *new_uri, request_rec *r);
-int ap_scan_script_header_err_strs_ex(request_rec *r, char *buffer, int module_index,
-                                      const char **termch, int *termarg, ...);
+int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
 int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
@@ -649,6 +650,49 @@ static int modpy_table_values(const apr_table_t *t, const char *key, const char 
     return n;
 }
 
+/* Every entry of `t` as "key\0value\0...", for Table.items(): one string
+ * to decode and split, instead of two C strings per entry (the CGI
+ * environment reads some twenty).  The length first, then the copy. */
+static apr_size_t modpy_table_joined_length(const apr_table_t *t)
+{
+    const apr_array_header_t *h = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    apr_size_t n = 0;
+    int i;
+    for (i = 0; i < h->nelts; i++)
+        if (e[i].key)
+            n += strlen(e[i].key) + 1 + (e[i].val ? strlen(e[i].val) : 0) + 1;
+    return n;
+}
+
+static char *modpy_put_field(char *out, const char *s)
+{
+    apr_size_t n = strlen(s) + 1;
+    memcpy(out, s, n);
+    return out + n;
+}
+
+static void modpy_table_join(const apr_table_t *t, char *out)
+{
+    const apr_array_header_t *h = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    int i;
+    for (i = 0; i < h->nelts; i++)
+        if (e[i].key) {
+            out = modpy_put_field(out, e[i].key);
+            out = modpy_put_field(out, e[i].val ? e[i].val : "");
+        }
+}
+
+/* A CGI script's header block through Apache's own parser, as mod_cgid
+ * reads it.  Not variadic, unlike ap_scan_script_header_err_strs_ex: cffi
+ * calls a variadic function through its generic path, which would release
+ * the GIL (see QUICK_CALLS); getsfunc_STRING only reads the block. */
+static int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block)
+{
+    return ap_scan_script_header_err_strs_ex(r, NULL, module_index, NULL, NULL, block, NULL);
+}
+
 /* The value of `key` in `t` when it has one; NULL when it has none; when it
  * has several, modpy_several_values() (then modpy_table_values gives them):
  * one call for the usual lookup. */
@@ -696,6 +740,8 @@ static int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
 # that can hang wants PythonAutoReload Off, as production does anyway).
 # modpy_add_common_vars and modpy_add_cgi_vars release it themselves when
 # this request's configuration makes them wait (DNS, ident, a sub-request).
+# A variadic function is called through cffi's generic path, which always
+# releases the GIL: a quick one gets a plain C wrapper (modpy_scan_cgi_headers).
 QUICK_CALLS = frozenset("""
     apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
     apr_table_elts apr_table_make apr_palloc apr_pcalloc apr_pstrdup apr_pstrmemdup
@@ -709,7 +755,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
     modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_add_common_vars modpy_add_cgi_vars ap_scan_script_header_err_strs_ex
+    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_add_common_vars modpy_add_cgi_vars modpy_scan_cgi_headers
 """.split())
 
 

@@ -91,9 +91,7 @@ class ScriptOutput(io.RawIOBase):
             raise BrokenPipeError("the client closed the connection")
 
     def _headers(self, block: bytes, rest: bytes) -> None:
-        status = lib.ap_scan_script_header_err_strs_ex(
-            self._r, NULL, runtime.module_index, ffi.new("const char **"), ffi.new("int *"),
-            ffi.new("char[]", block), ffi.cast("char *", NULL))
+        status = lib.modpy_scan_cgi_headers(self._r, runtime.module_index, block)
         self.state = self.DISCARD
         req = self._req
         # The body's length is what the script writes, not what it claims
