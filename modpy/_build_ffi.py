@@ -368,6 +368,7 @@ long long modpy_mtime_ns(const char *path);
 int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max);
 const char *modpy_table_value(const apr_table_t *t, const char *key);
 apr_size_t modpy_table_joined_length(const apr_table_t *t);
+const char *modpy_cgi_environment(request_rec *r, apr_size_t *length);
 void modpy_table_join(const apr_table_t *t, char *out);
 const char *modpy_several_values(void);
 long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
@@ -684,6 +685,32 @@ static void modpy_table_join(const apr_table_t *t, char *out)
         }
 }
 
+/* The environment mod_cgid gives a script, made by Apache's own
+ * ap_create_environment (subprocess_env, names with each non-alphanumeric
+ * turned into '_', TZ from Apache's environment), as one
+ * "NAME\0value\0NAME\0value" string in the request pool (a name has no
+ * '=': the first one ends it): one string for Python to decode and split. */
+static const char *modpy_cgi_environment(request_rec *r, apr_size_t *length)
+{
+    char **env = ap_create_environment(r->pool, r->subprocess_env);
+    char **e, *joined, *out, *equals;
+    apr_size_t n = 0;
+    for (e = env; *e; e++)
+        n += strlen(*e) + 2;            /* room for a value of its own, always */
+    out = joined = apr_palloc(r->pool, n + 1);
+    for (e = env; *e; e++) {
+        equals = strchr(*e, '=');       /* always there: "name=value" */
+        if (equals) {
+            memcpy(out, *e, equals - *e);
+            out += equals - *e;
+            *out++ = '\0';
+            out = modpy_put_field(out, equals + 1);
+        }
+    }
+    *length = out > joined ? (apr_size_t)(out - joined) - 1 : 0;   /* without the last NUL */
+    return joined;
+}
+
 /* A CGI script's header block through Apache's own parser, as mod_cgid
  * reads it.  Not variadic, unlike ap_scan_script_header_err_strs_ex: cffi
  * calls a variadic function through its generic path, which would release
@@ -755,7 +782,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
     modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_add_common_vars modpy_add_cgi_vars modpy_scan_cgi_headers
+    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_scan_cgi_headers
 """.split())
 
 

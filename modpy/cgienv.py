@@ -1,14 +1,14 @@
 """What a CGI script's process would be started with: its environment and
 its argv, built from the request the way Apache builds them for mod_cgid.
 
-Pure: the Apache-facing handler hands in `subprocess_env` (after
-ap_add_common_vars and ap_add_cgi_vars) and `r->args`; the rules here are
-the ones Apache applies on the way to execve():
+Pure: the Apache-facing handler hands in the entries Apache's own
+ap_create_environment made of `subprocess_env` (after ap_add_common_vars and
+ap_add_cgi_vars: every name with each character that is not an ASCII letter
+or digit turned into `_`, TZ added) and `r->args`; the rules here are the
+ones applied on the way to execve() and back into a Python process:
 
-- the environment is the subprocess_env table, every name with each
-  character that is not an ASCII letter or digit turned into `_` and a
-  leading digit too (ap_create_environment); when a name occurs twice the
-  first one wins, as it does for getenv() and for Python's os.environ;
+- when a name occurs twice the first one wins, as it does for getenv() and
+  for Python's os.environ;
 - a query string without `=` is an "ISINDEX" query: its `+`-separated words,
   URL-unescaped and with shell metacharacters backslash-escaped
   (ap_escape_shell_cmd), become argv[1:] (RFC 3875 section 4.4).
@@ -17,31 +17,24 @@ the ones Apache applies on the way to execve():
 """
 from __future__ import annotations
 
-import functools
 import os
-import re
 from typing import Iterable, Optional
 
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _SHELL_META = frozenset(b"&;`'\"|*?~<>^()[]{}$\\\n")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
-@functools.lru_cache(maxsize=1024)     # the same few dozen names, request after request
-def env_name(key: str) -> str:
-    """The name a subprocess_env key has in the script's environment."""
-    name = _NOT_ALNUM.sub("_", key)
-    if name[:1].isdigit():
-        name = "_" + name[1:]
-    return name
-
-
-def script_environ(items: Iterable[tuple[str, Optional[str]]]) -> dict[str, str]:
-    """The script's os.environ from subprocess_env's (key, value) pairs."""
-    env: dict[str, str] = {}
-    for key, value in items:
-        env.setdefault(env_name(key), value if value is not None else "")
-    return env
+def script_environ(fields: list[str]) -> dict[str, str]:
+    """The script's os.environ from names and values, alternating, as
+    ap_create_environment makes them; when a name comes twice the first
+    one wins."""
+    names = fields[0::2]
+    environ = dict(zip(names, fields[1::2]))
+    if len(environ) < len(names):            # a name twice: rare
+        environ = {}
+        for name, value in zip(names, fields[1::2]):
+            environ.setdefault(name, value)
+    return environ
 
 
 def unescape_word(word: bytes) -> bytes:

@@ -219,7 +219,7 @@ def _serve(req: Request, filename: str, code) -> int:
         req.assbackwards = 1                # no status line or headers from Apache
     out = ScriptOutput(req, nph)
     stdout = io.TextIOWrapper(io.BufferedWriter(out, BUFFER_SIZE), ENCODING, ERRORS)
-    ctx = cgistate.Context(script_environ(req.subprocess_env.items()), script_argv(filename, req.args),
+    ctx = cgistate.Context(_environ(req), script_argv(filename, req.args),
                            stdout, lambda: _stdin(req, out), lambda: ScriptErrors(req))
     directory = os.path.dirname(filename)
     _on_path(directory)
@@ -241,6 +241,15 @@ def _serve(req: Request, filename: str, code) -> int:
         raise error                         # PythonDebug: the dispatcher shows it
     out.end()
     return _respond(req, out)
+
+
+def _environ(req: Request) -> dict[str, str]:
+    """The script's os.environ: what mod_cgid would pass to execve()."""
+    length = ffi.new("apr_size_t *")
+    joined = lib.modpy_cgi_environment(req._r, length)
+    if not length[0]:
+        return {}
+    return script_environ(ffi.unpack(joined, length[0]).decode(ENCODING, ERRORS).split("\0"))
 
 
 def _run(code, filename: str, ctx: cgistate.Context) -> Optional[BaseException]:

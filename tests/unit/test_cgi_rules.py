@@ -3,19 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from modpy.cgienv import env_name, script_argv, script_environ, shell_escape, unescape_word
+from modpy.cgienv import script_argv, script_environ, shell_escape, unescape_word
 from modpy.cgiresponse import (BODY, CLIENT_REDIRECT, LOCAL_REDIRECT, MAX_HEADER_BLOCK, HeaderBlock,
                                is_nph, location_action)
 
 
-@pytest.mark.parametrize("key, name", [("HTTP_X_A", "HTTP_X_A"), ("HTTP_X-B.c", "HTTP_X_B_c"),
-                                       ("1abc", "_abc"), ("é", "_")])
-def test_env_names_as_ap_create_environment_makes_them(key, name):
-    assert env_name(key) == name
-
-
-def test_first_of_two_names_wins_and_none_is_empty():
-    assert script_environ([("A", "1"), ("A", "2"), ("B-C", None), ("B_C", "x")]) == {"A": "1", "B_C": ""}
+def test_first_of_two_names_wins_in_apaches_order():
+    assert script_environ(["A", "1", "A", "2", "B_C", "", "B_C", "x", "Q", "a=b"]) == \
+        {"A": "1", "B_C": "", "Q": "a=b"}
+    assert list(script_environ(["Z", "1", "A", "2", "Z", "3"])) == ["Z", "A"]
 
 
 def test_isindex_query_becomes_argv():

@@ -93,8 +93,9 @@ def test_cookie_headers_never_raise_and_tampering_never_verifies():
 
 def test_cgi_environment_argv_and_response_headers():
     for value in texts(6):
-        env = cgienv.script_environ([(value, value), ("X-" + value, None)])
-        assert all(re.fullmatch(r"[A-Za-z0-9_]*", key) for key in env)
+        env = cgienv.script_environ([value, value, "X", value, value])
+        assert env["X"] == value
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
         argv = cgienv.script_argv("/s.py", value)
         assert argv[0] == "/s.py" and all(isinstance(a, str) for a in argv)
     d = Draw(7)
