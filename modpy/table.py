@@ -62,7 +62,7 @@ class Table(MutableMapping):
 
     def __del__(self) -> None:
         if self._own_pool is not None:
-            del self._t
+            self.invalidate()
             lib.apr_pool_destroy(self._own_pool)
             self._own_pool = None
 

@@ -49,7 +49,7 @@ static struct {
     void (*child_init)(apr_pool_t *, server_rec *);
     apr_status_t (*filter)(ap_filter_t *, apr_bucket_brigade *, int, int, apr_off_t);
     int (*connection)(conn_rec *, const modpy_srv_conf *);
-    modpy_python_calls *calls;       /* counted around the three above */
+    modpy_python_calls *calls;       /* counted around the calls made in a child */
 } py;
 
 static const char *boot_error;   /* why Python is unusable, or NULL */
@@ -423,7 +423,9 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
         wrap_signal(SIGHUP);
         wrap_signal(SIGTERM);
     }
+    modpy_call_begins(py.calls);     /* PythonImport modules run here */
     py.child_init(pchild, s);
+    modpy_call_ends(py.calls);
 }
 
 static void register_hooks(apr_pool_t *p)
