@@ -11,7 +11,7 @@ from functools import cached_property
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from . import userdirectives
+from . import timing, userdirectives
 from .grammar import HandlerSpec
 from .phases import PHASES
 
@@ -81,6 +81,12 @@ class DirConfig:
 
     def get_options(self) -> dict[str, str]:
         return {k: v for k, v in self.options.items() if v is not None}
+
+    @cached_property
+    def timing(self) -> bool:
+        """`PythonOption modpy.timing On`: each request logs its phases'
+        times (asked once per config, not per phase)."""
+        return timing.wanted(self.options)
 
 
 def merge(base: DirConfig, add: DirConfig) -> DirConfig:

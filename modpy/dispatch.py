@@ -146,7 +146,7 @@ def config_table(config: DirConfig) -> Table:
 # a request that reads headers.  So it is registered only where needed:
 # for a request kept for later phases, filters or its own cleanups (keep),
 # and, after the last Python phase of any other, only if something outside
-# modpy still holds the Request or one of its tables (_let_go).
+# modpy still holds the Request or one of its tables (end of phase()).
 
 _live: dict = {}        # request_rec * (cdata, hashed by address) -> its Request
 _LAST = lib.MODPY_LAST_PHASE
@@ -174,21 +174,14 @@ def keep(req: Request) -> None:
         cleanups.register(r.pool, lambda: _live.pop(r).invalidate())
 
 
-def _let_go(req: Request) -> Callable[[], None]:
-    """For a request that is not kept, after its last Python phase: a
-    function to call once the caller has dropped `req`, which cuts loose
-    whatever of it is still alive when the request pool goes (nothing
-    then, usually: no pool cleanup)."""
+def _tables_left(req: Request) -> Callable[[], None]:
+    """A function that cuts loose, when the request pool goes, whichever of
+    the Request's tables outlive it (weak references tell)."""
     pool = req._r.pool
-    held_req = weakref.ref(req)
-    held_tables = [weakref.ref(t) for t in req.__dict__.get("_tables", {}).values()]
+    held = [weakref.ref(t) for t in req._tables.values()]
 
     def watch_survivors() -> None:
-        req = held_req()
-        if req is not None:
-            tables.watch(pool, req)          # its invalidate() covers its tables
-            return
-        for ref in held_tables:
+        for ref in held:
             table = ref()
             if table is not None:
                 tables.watch(pool, table)
@@ -210,11 +203,15 @@ def phase(r, which: int, dconf, slot) -> int:
     try:
         return run_stack(ph.rule, _calls(req, ph, config))
     finally:
-        timing.record(req, ph.directive, time.perf_counter_ns() - start, config.options)
-        if not kept and r not in _live:
-            watch_survivors = _let_go(req)
+        timing.record(req, ph.directive, time.perf_counter_ns() - start, config.timing)
+        if not kept and r not in _live:      # its last phase: what outlives it?
+            held = weakref.ref(req)
+            tables_left = _tables_left(req) if "_tables" in req.__dict__ else None
             del req
-            watch_survivors()
+            if held() is not None:
+                tables.watch(r.pool, held())     # its invalidate() covers its tables
+            elif tables_left is not None:
+                tables_left()
 
 
 def _calls(req: Request, ph: Phase, config: DirConfig) -> Iterator[Callable[[], int]]:

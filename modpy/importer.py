@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 import types
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from .grammar import HandlerSpec
 
@@ -74,12 +74,12 @@ _UNSURE = -2
 def _fresh(loaded: _Loaded) -> bool:
     """Nothing changed since the load, or since the last broken save."""
     for path, stamp in loaded.checks:
-        if _mtime(path) != stamp:
+        if _mtime_of(path) != stamp:
             return {p: _mtime(p) for p in loaded.stamps} == loaded.failed
     return True
 
 
-def _mtime(path: Union[str, bytes]) -> int:
+def _mtime_of(path: bytes) -> int:
     """A file's st_mtime_ns; -1 when it is gone (a change too)."""
     try:
         return os.stat(path).st_mtime_ns
@@ -92,11 +92,14 @@ try:
 except ImportError:                   # outside Apache (unit tests): os.stat
     pass
 else:
-    def _mtime(path: Union[str, bytes]) -> int:     # noqa: F811 -- inside Apache
-        """The same through C, holding the GIL: autoreload stats every
-        request, and os.stat's release of the GIL would hand it to another
-        thread each time (see _build_ffi.QUICK_CALLS)."""
-        return _lib.modpy_mtime_ns(path if type(path) is bytes else os.fsencode(path))
+    # Inside Apache, the same through C, holding the GIL: autoreload stats
+    # every request, and os.stat's release of the GIL would hand it to
+    # another thread each time (see _build_ffi.QUICK_CALLS).
+    _mtime_of = _lib.modpy_mtime_ns   # noqa: F811
+
+
+def _mtime(path: str) -> int:
+    return _mtime_of(os.fsencode(path))
 
 
 _INSTALLED = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})

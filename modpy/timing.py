@@ -82,11 +82,12 @@ def format_line(request_line: Optional[str], timings: list[tuple[str, int]]) -> 
     return f"modpy timing {request_line!r}: {parts} (total {total:.3f}ms)"
 
 
-def record(req, phase: str, elapsed_ns: int, options: dict) -> None:
-    """After a phase: into this process's stats, and with modpy.timing On
-    into the request's line, logged when the request pool goes."""
+def record(req, phase: str, elapsed_ns: int, logged: bool) -> None:
+    """After a phase: into this process's stats, and when `logged`
+    (modpy.timing On) into the request's line, logged when the request
+    pool goes."""
     stats.add(phase, elapsed_ns)
-    if not wanted(options):
+    if not logged:
         return
     timings = req.__dict__.get("_timings")
     if timings is None:
