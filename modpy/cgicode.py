@@ -8,7 +8,6 @@ in place, replaced by a rename or truncated is seen at the next request.
 from __future__ import annotations
 
 import builtins
-import os
 import threading
 import types
 

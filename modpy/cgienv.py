@@ -18,7 +18,7 @@ ones applied on the way to execve() and back into a Python process:
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional
+from typing import Optional
 
 _SHELL_META = frozenset(b"&;`'\"|*?~<>^()[]{}$\\\n")
 _HEX = frozenset(b"0123456789abcdefABCDEF")

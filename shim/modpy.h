@@ -66,7 +66,7 @@ typedef struct modpy_req_conf {
  * handler (SIGHUP, SIGTERM), which destroys its pools wherever the signal
  * struck; a pool cleanup entering Python there, in the middle of Python
  * code (a garbage collection, say), would crash the child.  The cffi library
- * owns the record (`modpy_python_calls`); the shim counts its calls into
+ * owns the record (`modpy_python_calls_now`); the shim counts its calls into
  * Python there and sets `interrupted` ("Dying inside Python" in
  * mod_pyshim.c); every pool cleanup that calls Python checks it first. */
 typedef struct modpy_python_calls {
