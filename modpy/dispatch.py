@@ -208,8 +208,9 @@ def phase(r, which: int, dconf, slot) -> int:
             held = weakref.ref(req)
             tables_left = _tables_left(req) if "_tables" in req.__dict__ else None
             del req
-            if held() is not None:
-                tables.watch(r.pool, held())     # its invalidate() covers its tables
+            survivor = held()
+            if survivor is not None:
+                tables.watch(r.pool, survivor)   # its invalidate() covers its tables
             elif tables_left is not None:
                 tables_left()
 

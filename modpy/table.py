@@ -108,27 +108,23 @@ class Table(MutableMapping):
         return ffi.cast("apr_array_header_t *", self._t).nelts
 
     # lookups ---------------------------------------------------------
-    def _lookup(self, key: Text, first_only: bool) -> list:
-        """The values of `key` (ASCII case-insensitive, as APR compares) as
-        C strings, in order; with `first_only`, at most one.  Searched in C
-        (calls that keep the GIL: see _build_ffi.QUICK_CALLS)."""
+    def _lookup(self, key: Text) -> list:
+        """Every value of `key` (ASCII case-insensitive, as APR compares) as
+        C strings, in order.  Searched in C (calls that keep the GIL: see
+        _build_ffi.QUICK_CALLS)."""
         t = self._t
         key = _key(key)
-        if not first_only:
-            n = lib.modpy_table_values(t, key, NULL, 0)
-            if n > 1:
-                found = ffi.new("const char *[]", n)
-                lib.modpy_table_values(t, key, found, n)
-                return list(found)
-        value = lib.apr_table_get(t, key)
-        return [] if value == NULL else [value]
+        n = lib.modpy_table_values(t, key, NULL, 0)
+        found = ffi.new("const char *[]", n)
+        lib.modpy_table_values(t, key, found, n)
+        return list(found)
 
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
         value = lib.modpy_table_value(self._t, _key(key))
         if not value:
             raise KeyError(key)
         if value == _SEVERAL:
-            return [text(v) for v in self._lookup(key, False)]
+            return [text(v) for v in self._lookup(key)]
         return text(value)
 
     def get(self, key: Text, default=None):
@@ -139,11 +135,11 @@ class Table(MutableMapping):
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return bool(self._lookup(key, True))
+        return bool(lib.apr_table_get(self._t, _key(key)))
 
     def get_all(self, key: Text) -> list[str]:
         """Every value of `key`, in order."""
-        return [text(v) for v in self._lookup(key, False)]
+        return [text(v) for v in self._lookup(key)]
 
     getall = get_all
 
@@ -165,12 +161,12 @@ class Table(MutableMapping):
     def pop(self, key: Text, default=_NO_DEFAULT):
         """Remove `key` (every value of it); what __getitem__ gave, or
         `default`.  One lookup, where MutableMapping's pop takes three."""
-        found = self._lookup(key, False)
-        if not found:
+        try:
+            value = self[key]
+        except KeyError:
             if default is self._NO_DEFAULT:
-                raise KeyError(key)
+                raise
             return default
-        value = text(found[0]) if len(found) == 1 else [text(v) for v in found]
         lib.apr_table_unset(self._t, _key(key))
         return value
 
