@@ -281,7 +281,7 @@ typedef struct modpy_dir_conf {
     const char *dir;
 } modpy_dir_conf;
 typedef struct modpy_srv_conf { int id; int connection; } modpy_srv_conf;
-typedef struct modpy_req_conf { unsigned int phases; } modpy_req_conf;
+typedef struct modpy_req_conf { unsigned int phases; const char *after; apr_size_t after_len; } modpy_req_conf;
 #define MODPY_LAST_PHASE ...
 
 #define OK ...
@@ -712,12 +712,19 @@ static const char *modpy_cgi_environment(request_rec *r, apr_size_t *length)
 }
 
 /* A CGI script's header block through Apache's own parser, as mod_cgid
- * reads it.  Not variadic, unlike ap_scan_script_header_err_strs_ex: cffi
+ * reads it, then drops the framing headers mod_cgid drops.  Not variadic, unlike ap_scan_script_header_err_strs_ex: cffi
  * calls a variadic function through its generic path, which would release
  * the GIL (see QUICK_CALLS); getsfunc_STRING only reads the block. */
 static int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block)
 {
-    return ap_scan_script_header_err_strs_ex(r, NULL, module_index, NULL, NULL, block, NULL);
+    int status = ap_scan_script_header_err_strs_ex(r, NULL, module_index, NULL, NULL, block, NULL);
+
+    /* The body's length is what the script writes, not what it claims
+     * (mod_cgid's rule; SetEnv ap_trust_cgilike_cl keeps the claim). */
+    if (!apr_table_get(r->subprocess_env, "ap_trust_cgilike_cl"))
+        apr_table_unset(r->headers_out, "Content-Length");
+    apr_table_unset(r->headers_out, "Transfer-Encoding");
+    return status;
 }
 
 /* The value of `key` in `t` when it has one; NULL when it has none; when it

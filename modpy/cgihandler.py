@@ -24,7 +24,7 @@ from typing import Optional
 
 from . import cgistate, runtime
 from . import constants as C
-from ._ffi import NULL, ffi, lib, pstr
+from ._ffi import NULL, ffi, lib, pstr, text
 from .cgicode import ScriptCache, main_globals
 from .cgienv import script_argv, script_environ
 from .cgiresponse import CLIENT_REDIRECT, LOCAL_REDIRECT, HeaderBlock, is_nph, location_action
@@ -37,7 +37,6 @@ BUFFER_SIZE = io.DEFAULT_BUFFER_SIZE
 # A CGI interpreter under Debian's default C locale runs its stdio as UTF-8
 # with surrogateescape (PEP 538/540).
 ENCODING, ERRORS = "utf-8", "surrogateescape"
-TRUST_LENGTH = "ap_trust_cgilike_cl"
 
 _scripts = ScriptCache()
 _cwd = cgistate.CwdGate()
@@ -64,6 +63,7 @@ class ScriptOutput(io.RawIOBase):
         self.result = C.OK
         self.redirect: Optional[tuple[str, str]] = None    # (action, location)
         self.body_error: Optional[ClientError] = None   # the request body's, if any
+        self._last: Optional[list] = None   # after the script's exit: body left to send
 
     def writable(self) -> bool:
         return True
@@ -78,35 +78,41 @@ class ScriptOutput(io.RawIOBase):
                 self._headers(*done)
         return n
 
+    def exited(self) -> None:
+        """The script has exited: what its buffers still hold is the end
+        of the body, kept for the shim to send once Python has returned."""
+        self._last = []
+
     def end(self) -> None:
         """The script is done: headers never finished are parsed as they
-        are (Apache logs "End of script output before headers")."""
+        are (Apache logs "End of script output before headers"); the end
+        of the body goes to the shim."""
         if self.state == self.HEADERS:
             self._headers(self._block.pending(), b"")
+        if self.state == self.SEND and self._last:
+            self._req._write_after_phase(b"".join(self._last))
 
     def _send(self, data) -> None:
+        if self._last is not None:
+            self._last.append(bytes(data))
+            return
         r = self._r
         if lib.modpy_rwrite(r, ffi.from_buffer(data), len(data), 1) < 0:
             self.state = self.DISCARD
             raise BrokenPipeError("the client closed the connection")
 
     def _headers(self, block: bytes, rest: bytes) -> None:
-        status = lib.modpy_scan_cgi_headers(self._r, runtime.module_index, block)
+        r = self._r
+        status = lib.modpy_scan_cgi_headers(r, runtime.module_index, block)
         self.state = self.DISCARD
-        req = self._req
-        # The body's length is what the script writes, not what it claims
-        # (mod_cgid's rule; SetEnv ap_trust_cgilike_cl keeps the claim).
-        if TRUST_LENGTH not in req.subprocess_env:
-            req.headers_out.pop("Content-Length", None)
-        req.headers_out.pop("Transfer-Encoding", None)
         if status != C.OK:
             if status == C.HTTP_NOT_MODIFIED:       # a conditional GET the script's headers meet
-                req.status = status
+                r.status = status
             else:
                 self.result = status
             return
-        location = req.headers_out.get("Location")
-        action = location_action(req.status, location)
+        location = text(lib.apr_table_get(r.headers_out, b"Location"))
+        action = location_action(r.status, location)
         if action in (LOCAL_REDIRECT, CLIENT_REDIRECT):
             self.redirect = (action, location)
             return
@@ -231,6 +237,7 @@ def _serve(req: Request, filename: str, code) -> int:
     previous = cgistate.activate(ctx)
     try:
         error = _run(code, filename, ctx)
+        out.exited()
         _close(ctx)
     finally:
         cgistate.activate(previous)

@@ -393,8 +393,4 @@ def add_handler(req: Request, htype: str, handler: Union[str, Callable], directo
         req._added = {}
     req._added.setdefault(ph.number, []).append(entry)
     keep(req)
-    rconf = ffi.cast("modpy_req_conf *", req._slot[0])
-    if rconf == NULL:
-        rconf = ffi.cast("modpy_req_conf *", lib.apr_pcalloc(req._r.pool, ffi.sizeof("modpy_req_conf")))
-        req._slot[0] = rconf
-    rconf.phases |= ph.bit
+    req._record().phases |= ph.bit

@@ -275,6 +275,26 @@ class Request:
         if lib.ap_rflush(self._r) < 0:
             raise self._write_error("flush")
 
+    def _write_after_phase(self, data: bytes) -> None:
+        """Have the shim write and flush `data` once this phase's Python has
+        returned: output whose writer is done anyway (a CGI script that has
+        exited) then costs no second turn at the GIL.  A failed write is
+        Apache's to log, as for a client gone after the handler's end."""
+        rconf = self._record()
+        if rconf.after_len:
+            data = ffi.unpack(rconf.after, rconf.after_len) + data
+        rconf.after = lib.apr_pstrmemdup(self._r.pool, data, len(data))
+        rconf.after_len = len(data)
+
+    def _record(self):
+        """This request's modpy_req_conf (shim/modpy.h), made on first use."""
+        rconf = ffi.cast("modpy_req_conf *", self._slot[0])
+        if rconf == NULL:
+            rconf = ffi.cast("modpy_req_conf *",
+                             lib.apr_pcalloc(self._r.pool, ffi.sizeof("modpy_req_conf")))
+            self._slot[0] = rconf
+        return rconf
+
     def _write_error(self, what: str) -> OSError:
         """Why a write failed.  Apache's header filter may have refused the
         response (a header value with a line break, say) and sent its own

@@ -282,6 +282,20 @@ static int wanted(request_rec *r, int which)
     return (python_phases(r) >> which) & 1;
 }
 
+/* Output the phase's Python handed over for after its return (modpy.h),
+ * written and flushed as req.write() would. */
+static void write_handed_over(request_rec *r)
+{
+    modpy_req_conf *rconf = ap_get_module_config(r->request_config, &pyshim_module);
+
+    if (rconf && rconf->after_len) {
+        if (ap_rwrite(rconf->after, rconf->after_len, r) >= 0)
+            ap_rflush(r);
+        rconf->after = NULL;
+        rconf->after_len = 0;
+    }
+}
+
 static int phase(request_rec *r, int which)
 {
     unsigned int phases = python_phases(r);
@@ -295,6 +309,7 @@ static int phase(request_rec *r, int which)
     status = py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
                       &((void **)r->request_config)[pyshim_module.module_index]);
     modpy_call_ends(py.calls);
+    write_handed_over(r);
     return status;
 }
 

@@ -55,10 +55,15 @@ typedef struct modpy_srv_conf {
     int connection;
 } modpy_srv_conf;
 
-/* Per-request record, made by Python the first time it sees a request:
- * extra phase bits added by req.add_handler(). */
+/* Per-request record, made by Python when it first needs one: extra phase
+ * bits added by req.add_handler(), and output handed to the shim to write
+ * once the phase's Python has returned (the last block of a CGI script
+ * that has exited): written then, the GIL already let go, the request takes
+ * the GIL once instead of twice. */
 typedef struct modpy_req_conf {
     unsigned int phases;
+    const char *after;                   /* in the request pool */
+    apr_size_t after_len;
 } modpy_req_conf;
 
 /* Calls into Python now running in this process, and whether a signal that

@@ -17,6 +17,7 @@ SCRIPTS = os.path.join(os.path.dirname(__file__), "cgi_scripts")
 COMMON = """
 PassEnv LANG
 SetEnv CGI_TEST_VAR "set by SetEnv"
+SetEnvIf Request_URI "^/cgi/trusted_length.py$" ap_trust_cgilike_cl=1
 Alias /static {docroot}/static
 <Directory "{docroot}/cgi">
     Options +ExecCGI
@@ -81,6 +82,7 @@ REQUESTS = [
     ("GET", "/cgi/status.py?abc", {}),
     ("HEAD", "/cgi/hello.py", {}),
     ("GET", "/cgi/headers.py", {}),
+    ("GET", "/cgi/trusted_length.py", {}),
     ("GET", "/cgi/nph-hello.py", {}),
     ("GET", "/cgi/stderr.py", {}),
     ("GET", "/cgi/exit_ok.py", {}),
@@ -169,6 +171,8 @@ def test_what_the_scripts_reported_is_sane(both):
     assert by_path["GET /cgi/nph-hello.py"][0] == 299
     assert len(by_path["GET /cgi/big.py"][2]) == 5000 * 1024
     assert by_path["GET /cgi/state.py"][2] == b"counter 1\n"
+    assert ("content-length", "999") not in by_path["GET /cgi/headers.py"][1]
+    assert ("content-length", "35") in by_path["GET /cgi/trusted_length.py"][1]
     log = server.error_log()
     assert "a line for the error log from stderr.py" in log
     assert "ValueError: boom before headers" in log
