@@ -11,6 +11,7 @@ later use raises RuntimeError instead of reading freed memory.
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import MutableMapping
 from typing import Iterator, Union
 
@@ -38,33 +39,26 @@ def _key(key: Text) -> bytes:
 
 
 class Table(MutableMapping):
-    __slots__ = ("_t", "_own_pool", "__weakref__")
+    __slots__ = ("_t", "__weakref__")
 
     def __init__(self, t=None) -> None:
         """Wrap an Apache table, or make a new one in a pool of its own that
         lives as long as this object; a mapping or a sequence of pairs
         given instead fills the new table (the manual's `apache.table(...)`)."""
-        self._own_pool = None
-        initial = None
-        if t is not None and not isinstance(t, ffi.CData):
-            initial, t = t, None
-        if t is None:
-            holder = ffi.new("apr_pool_t **")
-            if lib.apr_pool_create_ex(holder, NULL, NULL, NULL) != 0:
-                raise MemoryError("cannot create an APR pool for a table")
-            self._own_pool = holder[0]
-            t = lib.apr_table_make(self._own_pool, 8)
-        self._t = t
-        if initial is not None:
-            pairs = initial.items() if hasattr(initial, "items") else initial
+        if t is not None and isinstance(t, ffi.CData):
+            self._t = t
+            return
+        holder = ffi.new("apr_pool_t **")
+        if lib.apr_pool_create_ex(holder, NULL, NULL, NULL) != 0:
+            raise MemoryError("cannot create an APR pool for a table")
+        self._t = lib.apr_table_make(holder[0], 8)
+        # the pool goes with this object: a finalizer on this one only, not
+        # on the tables of every request
+        weakref.finalize(self, lib.apr_pool_destroy, holder[0]).atexit = False
+        if t is not None:
+            pairs = t.items() if hasattr(t, "items") else t
             for key, value in pairs:
                 self.add(key, value)
-
-    def __del__(self) -> None:
-        if self._own_pool is not None:
-            self.invalidate()
-            lib.apr_pool_destroy(self._own_pool)
-            self._own_pool = None
 
     def invalidate(self) -> None:
         """Forget the APR table (its pool is being destroyed): `_t` is
