@@ -258,9 +258,19 @@ def current_interpreter() -> str:
     return getattr(_current, "name", "main_interpreter")
 
 
-# (module, directory) -> the file module_file() found, or None for a plain
-# import.  Looked up once; with autoreload, again when the file vanishes.
+# (module, directory) -> the file module_file() found, None for a plain
+# import, "" for one that no file can ever be (a dotted name: handlers of
+# mod_python.publisher and the like).  Looked up once; with autoreload, a
+# None again on every request (a file may appear), a file again when it
+# vanishes.
 _files_found: dict[tuple[str, Optional[str]], Optional[str]] = {}
+
+
+def _file_or_never(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
+    path = module_file(spec, directory)
+    if path is None and (not directory or "." in spec.module):
+        return ""
+    return path
 
 
 # (module, directory, interpreter) -> (its namespace's records, file, record)
@@ -283,15 +293,16 @@ def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
     key = (spec.module, directory)
     path = _files_found.get(key, False)
     if path is False or (path is None and autoreload):   # a file may appear
-        path = _files_found[key] = module_file(spec, directory)
-    if path is not None:
+        path = _files_found[key] = _file_or_never(spec, directory)
+    if path:
         try:
             return _load_file(hot, path, autoreload, optimize)
         except Vanished:
-            path = _files_found[key] = module_file(spec, directory)
-            if path is not None:
+            path = _files_found[key] = _file_or_never(spec, directory)
+            if path:
                 return _load_file(hot, path, autoreload, optimize)
-    module = namespace(interpreter).imported(spec.module) if _namespaces else None
+    ns = _namespaces.get(interpreter)
+    module = ns.imported(spec.module) if ns is not None else None
     if module is None:
         module = sys.modules.get(spec.module)
         # another thread may be running its import right now: then wait for
