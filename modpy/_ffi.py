@@ -42,7 +42,7 @@ def data_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
 def to_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
     """str or bytes as the bytes of a C string; NUL cannot cross into C."""
     data = value.encode(ENCODING, ERRORS) if type(value) is str else data_bytes(value, what)
-    if b"\0" in data:
+    if 0 in data:       # an int: `b"\0" in data` makes and drops a TypeError first
         raise ValueError(f"{what} must not contain a NUL character")
     return data
 

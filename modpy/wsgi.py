@@ -269,9 +269,9 @@ class _Response:
         out = r.headers_out
         for name, value in self.headers:
             lname = name.lower()
-            data = value.encode("latin-1")
-            if b"\n" in data or b"\r" in data or b"\0" in data:
+            if "\n" in value or "\r" in value or "\0" in value:
                 raise ValueError(f"header {name!r} has a line break or NUL in its value")
+            data = value.encode("latin-1")
             if not _TOKEN.match(name):
                 raise ValueError(f"header name {name!r} is not an HTTP token")
             if lname == "content-type":
