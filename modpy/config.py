@@ -126,6 +126,9 @@ class Registry:
         self._merged: dict[tuple[int, ...], DirConfig] = {}
         self._next = 1
         self._lock = threading.Lock()
+        # get(number): a config by its id; the dict's own lookup, with no
+        # Python frame (every request asks)
+        self.get = self._configs.__getitem__
 
     def add(self, config: object) -> int:
         with self._lock:
@@ -133,9 +136,6 @@ class Registry:
             self._next += 1
         self._configs[number] = config
         return number
-
-    def get(self, number: int):
-        return self._configs[number]
 
     def release(self, number: int) -> None:
         """Forget a config whose pool is gone, and every merge it was in."""

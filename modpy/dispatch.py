@@ -174,20 +174,6 @@ def keep(req: Request) -> None:
         cleanups.register(r.pool, lambda: _live.pop(r).invalidate())
 
 
-def _tables_left(req: Request) -> Callable[[], None]:
-    """A function that cuts loose, when the request pool goes, whichever of
-    the Request's tables outlive it (weak references tell)."""
-    pool = req._r.pool
-    held = [weakref.ref(t) for t in req._tables.values()]
-
-    def watch_survivors() -> None:
-        for ref in held:
-            table = ref()
-            if table is not None:
-                tables.watch(pool, table)
-    return watch_survivors
-
-
 def phase(r, which: int, dconf, slot) -> int:
     """Run the handlers of one phase; the shim's modpy_phase.  The shim
     marks the request's last phase with Python work (MODPY_LAST_PHASE):
@@ -203,16 +189,23 @@ def phase(r, which: int, dconf, slot) -> int:
     try:
         return run_stack(ph.rule, _calls(req, ph, config))
     finally:
-        timing.record(req, ph.directive, time.perf_counter_ns() - start, config.timing)
+        elapsed = time.perf_counter_ns() - start
+        timing.stats.add(ph.directive, elapsed)
+        if config.timing:
+            timing.note(req, ph.directive, elapsed)
         if not kept and r not in _live:      # its last phase: what outlives it?
             held = weakref.ref(req)
-            tables_left = _tables_left(req) if "_tables" in req.__dict__ else None
-            del req
+            made = req.__dict__.get("_tables")
+            held_tables = list(map(weakref.ref, made.values())) if made else ()
+            del req, made
             survivor = held()
             if survivor is not None:
                 tables.watch(r.pool, survivor)   # its invalidate() covers its tables
-            elif tables_left is not None:
-                tables_left()
+            else:
+                for ref in held_tables:
+                    table = ref()
+                    if table is not None:
+                        tables.watch(r.pool, table)
 
 
 def _calls(req: Request, ph: Phase, config: DirConfig) -> Iterator[Callable[[], int]]:

@@ -82,13 +82,10 @@ def format_line(request_line: Optional[str], timings: list[tuple[str, int]]) -> 
     return f"modpy timing {request_line!r}: {parts} (total {total:.3f}ms)"
 
 
-def record(req, phase: str, elapsed_ns: int, logged: bool) -> None:
-    """After a phase: into this process's stats, and when `logged`
-    (modpy.timing On) into the request's line, logged when the request
-    pool goes."""
-    stats.add(phase, elapsed_ns)
-    if not logged:
-        return
+def note(req, phase: str, elapsed_ns: int) -> None:
+    """With modpy.timing On, after a phase (its stats.add() is the
+    dispatcher's): into the request's line, logged when the request pool
+    goes."""
     timings = req.__dict__.get("_timings")
     if timings is None:
         from . import cleanups
