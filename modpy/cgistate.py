@@ -328,13 +328,16 @@ class CwdGate:
 
     def __init__(self, chdir: Callable[[str], None] = os.chdir) -> None:
         self._chdir = chdir
-        self._cond = threading.Condition(threading.Lock())
+        # held as `with self._lock` (C), not `with self._cond`: Condition's
+        # own __enter__/__exit__ are Python frames, twice per script
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._dir: Optional[str] = None
         self._holders = 0
         self._queue: list[list] = []        # [directory, admitted, error]
 
     def enter(self, directory: str) -> None:
-        with self._cond:
+        with self._lock:                    # the condition's lock: wait() below is fine
             if not self._queue and (self._holders == 0 or self._dir == directory):
                 if self._holders == 0 and self._dir != directory:
                     self._chdir(directory)
@@ -349,7 +352,7 @@ class CwdGate:
                 raise ticket[2]
 
     def leave(self) -> None:
-        with self._cond:
+        with self._lock:
             self._holders -= 1
             if self._holders == 0 and self._queue:
                 self._admit()
