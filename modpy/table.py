@@ -16,7 +16,7 @@ from collections.abc import MutableMapping
 from typing import Iterator, Union
 
 from . import cleanups
-from ._ffi import ENCODING, ERRORS, NULL, address, ffi, lib, text, to_bytes
+from ._ffi import ENCODING, ERRORS, NULL, address, c_string, ffi, lib, text, to_bytes
 
 Text = Union[str, bytes]
 
@@ -29,7 +29,9 @@ _KEYS_MAX = 256
 
 
 def _key(key: Text) -> bytes:
-    """A table key as the bytes of a C string."""
+    """A table key as the bytes of a C string.  Callers look in `_keys`
+    first themselves (`_keys.get(key) or _key(key)`): a hit then costs no
+    Python frame, and tables are used a few times in every request."""
     k = _keys.get(key) if type(key) is str else None
     if k is None:
         k = to_bytes(key, "table key")
@@ -107,29 +109,29 @@ class Table(MutableMapping):
         C strings, in order.  Searched in C (calls that keep the GIL: see
         _build_ffi.QUICK_CALLS)."""
         t = self._t
-        key = _key(key)
+        key = _keys.get(key) or _key(key)
         n = lib.modpy_table_values(t, key, NULL, 0)
         found = ffi.new("const char *[]", n)
         lib.modpy_table_values(t, key, found, n)
         return list(found)
 
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
-        value = lib.modpy_table_value(self._t, _key(key))
+        value = lib.modpy_table_value(self._t, _keys.get(key) or _key(key))
         if not value:
             raise KeyError(key)
         if value == _SEVERAL:
             return [text(v) for v in self._lookup(key)]
-        return text(value)
+        return c_string(value).decode(ENCODING, ERRORS)
 
     def get(self, key: Text, default=None):
         """The first value of `key` (apr_table_get), or `default`."""
-        value = lib.apr_table_get(self._t, _key(key))
-        return text(value) if value else default
+        value = lib.apr_table_get(self._t, _keys.get(key) or _key(key))
+        return c_string(value).decode(ENCODING, ERRORS) if value else default
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return bool(lib.apr_table_get(self._t, _key(key)))
+        return bool(lib.apr_table_get(self._t, _keys.get(key) or _key(key)))
 
     def get_all(self, key: Text) -> list[str]:
         """Every value of `key`, in order."""
@@ -139,11 +141,11 @@ class Table(MutableMapping):
 
     # writes: apr_table_set/add copy key and value into the table's pool
     def __setitem__(self, key: Text, value: Text) -> None:
-        lib.apr_table_set(self._t, _key(key), to_bytes(value, "table value"))
+        lib.apr_table_set(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
 
     def add(self, key: Text, value: Text) -> None:
         """Add a value beside any the key already has (Set-Cookie ...)."""
-        lib.apr_table_add(self._t, _key(key), to_bytes(value, "table value"))
+        lib.apr_table_add(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
 
     def __delitem__(self, key: Text) -> None:
         if key not in self:
