@@ -196,6 +196,7 @@ class Request:
     # __init__: one is made per request, and most keep most defaults).
     _config = None                           # DirConfig of the phase in progress
     _added: Optional[dict[int, list]] = None # phase number -> entries from add_handler
+    _running: Optional[list] = None          # the handler entries of the phase in progress
     phase: Optional[str] = None              # "PythonHandler" ... while one runs
     hlist = None                             # the handler entry running now
     interpreter: Optional[str] = None

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from ..constants import DECLINED, OK
+
+T = TypeVar("T")
 
 
 class Rule(enum.Enum):
@@ -58,11 +60,13 @@ BY_DIRECTIVE = {p.directive: p for p in PHASES}
 POST_READ_REQUEST, TRANS, HEADER_PARSER, ACCESS, AUTHEN, AUTHZ, TYPE, FIXUP, HANDLER, LOG, CLEANUP = PHASES
 
 
-def run_stack(rule: Rule, calls: Iterable[Callable[[], int]]) -> int:
-    """Call each handler in turn and combine their statuses by `rule`."""
+def run_stack(rule: Rule, handlers: Iterable[T], call: Callable[[T], int]) -> int:
+    """Call each handler in turn, as `call(handler)`, and combine their
+    statuses by `rule`.  Given a list, what is appended to it while it runs
+    (req.add_handler() for the running phase) runs too."""
     result = DECLINED
-    for call in calls:
-        status = call()
+    for handler in handlers:
+        status = call(handler)
         if rule is Rule.IGNORE:
             continue
         if rule is Rule.RUN_FIRST:
@@ -76,3 +80,9 @@ def run_stack(rule: Rule, calls: Iterable[Callable[[], int]]) -> int:
         elif status == OK:
             result = OK
     return OK if rule is Rule.IGNORE else result
+
+
+def single(rule: Rule, status: int) -> int:
+    """What run_stack gives for a stack of one handler that returned
+    `status` (the dispatcher calls a lone handler without it)."""
+    return OK if rule is Rule.IGNORE else status

@@ -2,7 +2,11 @@
 import pytest
 
 from modpy.constants import DECLINED, DONE, HTTP_FORBIDDEN, HTTP_NOT_FOUND, OK
-from modpy.phases import BY_DIRECTIVE, PHASES, Rule, run_stack
+from modpy.phases import BY_DIRECTIVE, PHASES, Rule, run_stack, single
+
+
+def call(handler):
+    return handler()
 
 
 def stack(*statuses):
@@ -26,7 +30,7 @@ def stack(*statuses):
 ])
 def test_run_all(statuses, result, called):
     calls, seen = stack(*statuses)
-    assert run_stack(Rule.RUN_ALL, calls) == result
+    assert run_stack(Rule.RUN_ALL, calls, call) == result
     assert seen == called
 
 
@@ -38,7 +42,7 @@ def test_run_all(statuses, result, called):
 ])
 def test_run_first(statuses, result, called):
     calls, seen = stack(*statuses)
-    assert run_stack(Rule.RUN_FIRST, calls) == result
+    assert run_stack(Rule.RUN_FIRST, calls, call) == result
     assert seen == called
 
 
@@ -50,31 +54,34 @@ def test_run_first(statuses, result, called):
 ])
 def test_content(statuses, result, called):
     calls, seen = stack(*statuses)
-    assert run_stack(Rule.CONTENT, calls) == result
+    assert run_stack(Rule.CONTENT, calls, call) == result
     assert seen == called
 
 
 def test_ignore_runs_everything():
     calls, seen = stack(HTTP_FORBIDDEN, DECLINED, OK)
-    assert run_stack(Rule.IGNORE, calls) == OK
+    assert run_stack(Rule.IGNORE, calls, call) == OK
     assert seen == [0, 1, 2]
 
 
-def test_run_stack_takes_handlers_added_while_it_runs():
-    calls = []
+def test_run_stack_takes_handlers_appended_while_it_runs():
+    handlers, seen = stack(OK)
+    added, seen_added = stack(HTTP_NOT_FOUND)
+    first = handlers[0]
 
-    def first():
-        calls.append(lambda: OK)
-        return OK
-    calls.append(first)
+    def first_adds():
+        handlers.append(added[0])
+        return first()
+    handlers[0] = first_adds
+    assert run_stack(Rule.CONTENT, handlers, call) == HTTP_NOT_FOUND
+    assert seen == [0] and seen_added == [0]
 
-    def generate():
-        i = 0
-        while i < len(calls):
-            yield calls[i]
-            i += 1
-    assert run_stack(Rule.CONTENT, generate()) == OK
-    assert len(calls) == 2
+
+@pytest.mark.parametrize("rule", list(Rule))
+@pytest.mark.parametrize("status", [OK, DECLINED, DONE, HTTP_FORBIDDEN, HTTP_NOT_FOUND])
+def test_single_is_run_stack_of_one(rule, status):
+    calls, _ = stack(status)
+    assert single(rule, status) == run_stack(rule, calls, call)
 
 
 def test_phase_table_matches_the_shim_and_the_manual():
