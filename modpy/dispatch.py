@@ -148,6 +148,8 @@ def config_table(config: DirConfig) -> Table:
 # modpy still holds the Request or one of its tables (end of phase()).
 
 _live: dict = {}        # request_rec * (cdata, hashed by address) -> its Request
+_records = timing.stats.records
+_record = _records.append
 _LAST = lib.MODPY_LAST_PHASE
 
 
@@ -158,7 +160,7 @@ def request_for(r, slot, keep_it: bool = True) -> Request:
     req = _live.get(r)
     if req is None:
         req = Request(r, slot)
-        timing.stats.count_request()
+        _record(None)                       # one more request (timing.Stats)
         if keep_it:
             keep(req)
     return req
@@ -189,7 +191,9 @@ def phase(r, which: int, dconf, slot) -> int:
         return _run_handlers(req, ph, config)
     finally:
         elapsed = time.perf_counter_ns() - start
-        timing.stats.add(ph.directive, elapsed)
+        _record((ph.directive, elapsed))
+        if len(_records) > timing.Stats.FOLD_AT:
+            timing.stats.fold()
         if config.timing:
             timing.note(req, ph.directive, elapsed)
         if not kept and r not in _live:      # its last phase: what outlives it?
