@@ -272,10 +272,16 @@ def _target(req: Request, ph: Phase, entry: HandlerEntry, config: DirConfig):
     if entry.target is not None:
         return entry.target
     interpreter = req.interpreter = interpreter_name(req, ph, entry, config)
-    set_path(config, entry.directory)
+    if config.python_path is not None or entry.directory not in _dirs_added:
+        set_path(config, entry.directory)   # else: nothing for it to do (checked here: every request)
     module = importer.load(entry.spec, entry.directory, interpreter,
                            autoreload=config.autoreload is not False)
-    return importer.resolve(module, entry.object_name, req, silent=entry.silent)
+    name = entry.object_name
+    if "." not in name:                     # the usual `handler`: one getattr, here
+        target = getattr(module, name, None)
+        if target is not None:
+            return target
+    return importer.resolve(module, name, req, silent=entry.silent)
 
 
 def interpreter_name(req: Request, ph: Phase, entry: HandlerEntry, config: DirConfig) -> str:
