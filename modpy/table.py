@@ -22,6 +22,9 @@ Text = Union[str, bytes]
 
 
 _SEVERAL = lib.modpy_several_values()   # modpy_table_value's answer for a key with several
+# the calls of every request's table use, bound once (no lookup on `lib` each time)
+_table_value, _table_get = lib.modpy_table_value, lib.apr_table_get
+_table_set, _table_add = lib.apr_table_set, lib.apr_table_add
 
 # str key -> its bytes: the few names a site uses, encoded once (bounded)
 _keys: dict[str, bytes] = {}
@@ -116,22 +119,23 @@ class Table(MutableMapping):
         return list(found)
 
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
-        value = lib.modpy_table_value(self._t, _keys.get(key) or _key(key))
+        value = _table_value(self._t, _keys.get(key) or _key(key))
         if not value:
             raise KeyError(key)
-        if value == _SEVERAL:
+        found = c_string(value).decode(ENCODING, ERRORS)
+        if not found and value == _SEVERAL:    # the marker is "": compared only then
             return [text(v) for v in self._lookup(key)]
-        return c_string(value).decode(ENCODING, ERRORS)
+        return found
 
     def get(self, key: Text, default=None):
         """The first value of `key` (apr_table_get), or `default`."""
-        value = lib.apr_table_get(self._t, _keys.get(key) or _key(key))
+        value = _table_get(self._t, _keys.get(key) or _key(key))
         return c_string(value).decode(ENCODING, ERRORS) if value else default
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, (str, bytes)):
             return False
-        return bool(lib.apr_table_get(self._t, _keys.get(key) or _key(key)))
+        return bool(_table_get(self._t, _keys.get(key) or _key(key)))
 
     def get_all(self, key: Text) -> list[str]:
         """Every value of `key`, in order."""
@@ -139,13 +143,18 @@ class Table(MutableMapping):
 
     getall = get_all
 
-    # writes: apr_table_set/add copy key and value into the table's pool
+    # writes: apr_table_set/add copy key and value into the table's pool;
+    # the usual str value is encoded here (to_bytes' own check, inlined)
     def __setitem__(self, key: Text, value: Text) -> None:
-        lib.apr_table_set(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
+        data = (value.encode(ENCODING, ERRORS) if type(value) is str and "\0" not in value
+                else to_bytes(value, "table value"))
+        _table_set(self._t, _keys.get(key) or _key(key), data)
 
     def add(self, key: Text, value: Text) -> None:
         """Add a value beside any the key already has (Set-Cookie ...)."""
-        lib.apr_table_add(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
+        data = (value.encode(ENCODING, ERRORS) if type(value) is str and "\0" not in value
+                else to_bytes(value, "table value"))
+        _table_add(self._t, _keys.get(key) or _key(key), data)
 
     def __delitem__(self, key: Text) -> None:
         if key not in self:
