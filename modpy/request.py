@@ -24,25 +24,19 @@ from .records import USEC
 from .table import Table
 
 
-class _Member:
-    """A read-only member read through a descriptor of its own (tables,
-    times ...)."""
+# Members are properties over request_rec fields: a getter called straight
+# (the cheapest Python frame there is, or none at all for ints), and a setter
+# that refuses a read-only one.
 
-    def __init__(self, field: str) -> None:
-        self.field = field
-
-    def __set_name__(self, owner, name) -> None:
-        self.name = name
-
-    def __set__(self, req, value) -> None:
-        raise AttributeError(f"req.{self.name} is read-only")
+def _member(field: str, read: Callable, write: Optional[Callable] = None) -> property:
+    if write is None:
+        def write(req, value) -> None:
+            raise AttributeError(f"req.{field} is read-only")
+    return property(read, write)
 
 
 def _str(field: str, writable: bool = False) -> property:
-    """A char * member (named as its field); writable ones are copied into
-    the request pool.  A property, not a descriptor class: its getter is
-    called straight, the cheapest Python frame there is for the members
-    handlers read most."""
+    """A char * member; writable ones are copied into the request pool."""
     get_field = operator.attrgetter("_r." + field)
 
     def read(req):
@@ -50,69 +44,58 @@ def _str(field: str, writable: bool = False) -> property:
         return c_string(p).decode(ENCODING, ERRORS) if p else None
 
     def write(req, value) -> None:
-        if not writable:
-            raise AttributeError(f"req.{field} is read-only")
         r = req._r
         setattr(r, field, NULL if value is None else pstr(r.pool, value, f"req.{field}"))
-    return property(read, write)
+    return _member(field, read, write if writable else None)
 
 
 def _int(field: str, writable: bool = False) -> property:
-    """An integer member (named as its field).  Read in C, with no Python
-    frame: cffi gives an int field as an int, and handlers read these
-    often."""
+    """An integer member: read in C, with no Python frame (cffi gives an
+    int field as an int)."""
     def write(req, value) -> None:
-        if not writable:
-            raise AttributeError(f"req.{field} is read-only")
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"req.{field} must be an int, not {type(value).__name__}")
         setattr(req._r, field, value)
-    return property(operator.attrgetter("_r." + field), write)
+    return _member(field, operator.attrgetter("_r." + field), write if writable else None)
 
 
-class _Table(_Member):
+def _table(field: str) -> property:
     """An apr_table_t member, wrapped once per request and cut loose with
     the request (Request.invalidate)."""
+    get_field = operator.attrgetter("_r." + field)
 
-    def __get__(self, req, owner=None):
-        if req is None:
-            return self
+    def read(req):
         cache = req.__dict__.get("_tables")
         if cache is None:
             cache = req._tables = {}
-        table = cache.get(self.field)
+        table = cache.get(field)
         if table is None:
-            table = cache[self.field] = Table(getattr(req._r, self.field))
+            table = cache[field] = Table(get_field(req))
         return table
+    return _member(field, read)
 
 
-class _Seconds(_Member):
+def _seconds(field: str) -> property:
     """An apr_time_t member, as float seconds since the epoch."""
-
-    def __get__(self, req, owner=None):
-        if req is None:
-            return self
-        return getattr(req._r, self.field) / USEC
+    get_field = operator.attrgetter("_r." + field)
+    return _member(field, lambda req: get_field(req) / USEC)
 
 
-class _Strings(_Member):
+def _strings(field: str) -> property:
     """An apr_array_header_t of strings, as a tuple."""
-
-    def __get__(self, req, owner=None):
-        if req is None:
-            return self
-        return records.strings(getattr(req._r, self.field))
+    get_field = operator.attrgetter("_r." + field)
+    return _member(field, lambda req: records.strings(get_field(req)))
 
 
-class _Related(_Member):
+def _related(field: str) -> property:
     """main / prev / next: the Request of another request_rec, or None."""
+    get_field = operator.attrgetter("_r." + field)
 
-    def __get__(self, req, owner=None):
-        if req is None:
-            return self
+    def read(req):
         from .dispatch import keep
         keep(req)           # so that the other request's prev/next/main is this one
-        return wrap(getattr(req._r, self.field))
+        return wrap(get_field(req))
+    return _member(field, read)
 
 
 def wrap(r) -> Optional["Request"]:
@@ -148,16 +131,16 @@ class Request:
     protocol = _str("protocol")
     proto_num = _int("proto_num")
     hostname = _str("hostname")
-    request_time = _Seconds("request_time")
+    request_time = _seconds("request_time")
     status_line = _str("status_line", writable=True)
     status = _int("status", writable=True)
     method = _str("method")
     method_number = _int("method_number")
     allowed = _int("allowed", writable=True)
-    allowed_xmethods = _Strings("allowed_xmethods")
+    allowed_xmethods = _strings("allowed_xmethods")
     sent_bodyct = _int("sent_bodyct")
     bytes_sent = _int("bytes_sent")
-    mtime = _Seconds("mtime")
+    mtime = _seconds("mtime")
     chunked = _int("chunked", writable=True)
     range = _str("range")
     clength = _int("clength")
@@ -166,12 +149,12 @@ class Request:
     read_body = _int("read_body")
     read_chunked = _int("read_chunked")
     expecting_100 = _int("expecting_100")
-    headers_in = _Table("headers_in")
-    headers_out = _Table("headers_out")
-    err_headers_out = _Table("err_headers_out")
-    subprocess_env = _Table("subprocess_env")
-    notes = _Table("notes")
-    content_languages = _Strings("content_languages")
+    headers_in = _table("headers_in")
+    headers_out = _table("headers_out")
+    err_headers_out = _table("err_headers_out")
+    subprocess_env = _table("subprocess_env")
+    notes = _table("notes")
+    content_languages = _strings("content_languages")
     handler = _str("handler", writable=True)
     content_encoding = _str("content_encoding", writable=True)
     vlist_validator = _str("vlist_validator", writable=True)
@@ -188,9 +171,9 @@ class Request:
     used_path_info = _int("used_path_info", writable=True)
     eos_sent = _int("eos_sent")
     useragent_ip = _str("useragent_ip")
-    main = _Related("main")
-    prev = _Related("prev")
-    next = _Related("next")
+    main = _related("main")
+    prev = _related("prev")
+    next = _related("next")
 
     # State of the object, set as the request goes (defaults here, not in
     # __init__: one is made per request, and most keep most defaults).
