@@ -712,9 +712,10 @@ static const char *modpy_cgi_environment(request_rec *r, apr_size_t *length)
 }
 
 /* A CGI script's header block through Apache's own parser, as mod_cgid
- * reads it, then drops the framing headers mod_cgid drops.  Not variadic, unlike ap_scan_script_header_err_strs_ex: cffi
- * calls a variadic function through its generic path, which would release
- * the GIL (see QUICK_CALLS); getsfunc_STRING only reads the block. */
+ * reads it, then the framing headers mod_cgid drops are dropped.  Not
+ * variadic, unlike ap_scan_script_header_err_strs_ex: cffi calls a variadic
+ * function through its generic path, which would release the GIL (see
+ * QUICK_CALLS); getsfunc_STRING only reads the block. */
 static int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block)
 {
     int status = ap_scan_script_header_err_strs_ex(r, NULL, module_index, NULL, NULL, block, NULL);

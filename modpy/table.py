@@ -143,18 +143,13 @@ class Table(MutableMapping):
 
     getall = get_all
 
-    # writes: apr_table_set/add copy key and value into the table's pool;
-    # the usual str value is encoded here (to_bytes' own check, inlined)
+    # writes: apr_table_set/add copy key and value into the table's pool
     def __setitem__(self, key: Text, value: Text) -> None:
-        data = (value.encode(ENCODING, ERRORS) if type(value) is str and "\0" not in value
-                else to_bytes(value, "table value"))
-        _table_set(self._t, _keys.get(key) or _key(key), data)
+        _table_set(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
 
     def add(self, key: Text, value: Text) -> None:
         """Add a value beside any the key already has (Set-Cookie ...)."""
-        data = (value.encode(ENCODING, ERRORS) if type(value) is str and "\0" not in value
-                else to_bytes(value, "table value"))
-        _table_add(self._t, _keys.get(key) or _key(key), data)
+        _table_add(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
 
     def __delitem__(self, key: Text) -> None:
         if key not in self:
