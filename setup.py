@@ -1,7 +1,9 @@
 """Build modpy: the cffi embedded library (modpy/_modpy_ffi*.so) from
-modpy/_build_ffi.py, and the Apache module (modpy/mod_pyshim.so) from
-shim/mod_pyshim.c.  Both land inside the package, side by side: the shim
-finds the cffi library next to itself.
+modpy/_build_ffi.py and shim/lib_*.c, the Apache module
+(modpy/mod_pyshim.so) from shim/mod_pyshim.c, and modpy/_buildinfo.py, the
+facts of this build that `python -m modpy module-config` reports.  All land
+inside the package, side by side: the shim finds the cffi library next to
+itself.
 
 The shim is compiled with the compiler directly rather than `apxs -c`,
 which drops -Wl,-rpath: the module must find this interpreter's libpython
@@ -28,14 +30,12 @@ class BuildWithShim(build_ext):
         from modpy import _build_ffi as b
 
         libdir, libname = b.libpython()
-        ffi_name = os.path.basename(self.get_ext_fullpath("modpy._modpy_ffi"))
+        facts = {"PYTHON": _interpreter(), "LIBPYTHON": os.path.join(libdir, libname),
+                 "FFI_NAME": os.path.basename(self.get_ext_fullpath("modpy._modpy_ffi"))}
         out_dir = os.path.join("modpy") if self.inplace else os.path.join(self.build_lib, "modpy")
         os.makedirs(out_dir, exist_ok=True)
-        macros = [
-            ("MODPY_PYTHON", _c_string(_interpreter())),
-            ("MODPY_LIBPYTHON", _c_string(os.path.join(libdir, libname))),
-            ("MODPY_FFI_NAME", _c_string(ffi_name)),
-        ]
+        _write_buildinfo(os.path.join(out_dir, "_buildinfo.py"), facts)
+        macros = [("MODPY_" + name, _c_string(value)) for name, value in facts.items()]
         for flag in b.apache_cflags():
             name, _, value = flag[2:].partition("=")
             macros.append((name, value or None))
@@ -56,7 +56,17 @@ class BuildWithShim(build_ext):
         )
 
     def get_outputs(self):
-        return super().get_outputs() + [os.path.join(self.build_lib, "modpy", "mod_pyshim.so")]
+        return super().get_outputs() + [os.path.join(self.build_lib, "modpy", name)
+                                        for name in ("mod_pyshim.so", "_buildinfo.py")]
+
+
+def _write_buildinfo(path: str, facts: dict) -> None:
+    """modpy/_buildinfo.py: what the shim was compiled with, as Python."""
+    with open(path, "w") as f:
+        f.write('"""Facts of this build of modpy, written by setup.py: the interpreter\n'
+                'the shim embeds, its libpython, the cffi library\'s file name."""\n')
+        for name, value in facts.items():
+            f.write(f"{name} = {value!r}\n")
 
 
 def _interpreter() -> str:

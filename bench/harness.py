@@ -30,7 +30,7 @@ from typing import Callable, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from modpy.httpdconf import HttpdConf, find_apache, modules_dir  # noqa: E402
+from modpy.tools.apacheconf import HttpdConf, find_apache, modules_dir  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -20,9 +20,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from cgi import servers as cgi_servers
 
 import harness as H
-from cgi import servers as cgi_servers
 from hello import BODY, HANDLER, python_handler_servers
 from members import EXPECT as MEMBERS_EXPECT
 from members import HANDLER as MEMBERS_HANDLER

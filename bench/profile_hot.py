@@ -1,7 +1,7 @@
 """cProfile of modpy's request path under load (hello world, the members
 handler, or the CGI script).
 
-Starts one modpy server whose child wraps `modpy.dispatch.phase` in a
+Starts one modpy server whose child wraps `modpy.phases.request.phase` in a
 profiler (through PythonImport), drives it with wrk, and prints the
 functions by own time.  Profiled requests are serialized by a lock: the
 numbers are for finding where time goes, not for comparing speed.
@@ -9,19 +9,19 @@ numbers are for finding where time goes, not for comparing speed.
 from __future__ import annotations
 
 import argparse
+import cgi
 import os
 import pstats
 import sys
 import time
 
-import cgi
 import harness as H
 import members
 from hello import BODY, HANDLER, PYTHON_SECTION
 
 PROFILER = '''
 import cProfile, threading
-from modpy import dispatch
+from modpy.phases import request as dispatch
 
 _profile = cProfile.Profile()
 _lock = threading.Lock()

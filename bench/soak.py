@@ -15,9 +15,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from cgi import CGIHANDLER, SCRIPT
+from cgi import EXPECT as CGI_EXPECT
 
 import harness as H
-from cgi import CGIHANDLER, EXPECT as CGI_EXPECT, SCRIPT
 from hello import BODY, HANDLER, PYTHON_SECTION
 
 UPLOAD = '''

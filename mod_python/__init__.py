@@ -1,31 +1,41 @@
 """The mod_python package, for handlers written for mod_python 3.5:
 `from mod_python import apache, util` and `PythonHandler mod_python.X`
-give modpy's modules of the same name.
+give modpy's module that does X's job.
 
-`mod_python.X` is an alias of `modpy.X` (the same module object), made on
-first import by a finder on sys.meta_path.
+`mod_python.X` is the very module object `MODULES[X]` names (not a copy),
+made on first import by a finder on sys.meta_path; a name mod_python 3.5
+did not publish is not found.
 """
 import importlib
 import importlib.abc
 import importlib.util
 import sys
 
+# mod_python 3.5's public modules -> modpy's module of each.
+MODULES = {
+    "apache": "modpy.library.apache",
+    "util": "modpy.library.util",
+    "Cookie": "modpy.library.Cookie",
+    "Session": "modpy.library.Session",
+    "publisher": "modpy.handlers.publisher",
+    "psp": "modpy.handlers.psp",
+    "cgihandler": "modpy.handlers.cgi.handler",
+    "wsgi": "modpy.handlers.wsgi",
+}
+
 
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds `mod_python.X` as `modpy.X`."""
+    """Finds `mod_python.X` as the module MODULES names."""
 
     prefix = __name__ + "."
 
     def find_spec(self, fullname, path=None, target=None):
-        if not fullname.startswith(self.prefix):
-            return None
-        target_name = "modpy." + fullname[len(self.prefix):]
-        if importlib.util.find_spec(target_name) is None:
+        if not fullname.startswith(self.prefix) or fullname[len(self.prefix):] not in MODULES:
             return None
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
-        module = importlib.import_module("modpy." + spec.name[len(self.prefix):])
+        module = importlib.import_module(MODULES[spec.name[len(self.prefix):]])
         _original_specs[spec.name] = module.__spec__   # the import system overwrites it
         return module
 
@@ -42,7 +52,6 @@ if not any(isinstance(f, _Alias) for f in sys.meta_path):
 
 def __getattr__(name):
     """`import mod_python; mod_python.apache` works like `from mod_python import apache`."""
-    try:
-        return importlib.import_module(f"{__name__}.{name}")
-    except ImportError:
-        raise AttributeError(name) from None
+    if name not in MODULES:
+        raise AttributeError(name)
+    return importlib.import_module(f"{__name__}.{name}")

@@ -1,6 +1,6 @@
 """`python -m modpy`: see modpy/cli.py."""
 import sys
 
-from .cli import main
+from modpy.tools.cli import main
 
 sys.exit(main())

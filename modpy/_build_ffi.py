@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 
 import cffi
+
+from modpy.tools.libpython import find as find_libpython
+from modpy.tools.libpython import why_not as libpython_missing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM_DIR = os.path.join(os.path.dirname(HERE), "shim")
@@ -435,8 +436,8 @@ void *ap_set_config_vectors(server_rec *server, ap_conf_vector_t *section_vector
                             const char *section, module *mod, apr_pool_t *pconf);
 const command_rec *ap_find_command_in_modules(const char *cmd_name, module **mod);
 
-/* entry points the shim calls (bodies are Python: modpy/embed.py) */
-extern "Python" apr_status_t modpy_pool_cleanup(void *);
+/* bodies in Python (modpy/entry.py); the pool cleanup is called from C too */
+extern "Python+C" apr_status_t modpy_pool_cleanup(void *);
 apr_status_t modpy_guarded_pool_cleanup(void *);
 extern "Python" const char *modpy_user_directive(cmd_parms *, void *, const char *);
 """
@@ -453,315 +454,11 @@ apr_status_t modpy_filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
 int modpy_connection(conn_rec *c, const modpy_srv_conf *sconf);
 """
 
-SOURCE = r"""
-#include "modpy.h"
-#include "http_core.h"
-#include "http_log.h"
-#include "http_protocol.h"
-#include "http_request.h"
-#include "http_main.h"
-#include "util_script.h"
-#include "ap_mpm.h"
-#include "apr_strings.h"
-#include "apr_tables.h"
-#include "apr_buckets.h"
-#include "apr_optional.h"
-#include "apr_uri.h"
-#include "apr_file_io.h"
-#include "ap_mmn.h"
-#include <sys/stat.h>
-
-/* Shared with the shim, which finds it by name (modpy.h). */
-modpy_python_calls modpy_python_calls_now;
-
-/* Every pool cleanup Python registers enters Python through here: not at
- * all when a dying signal struck inside Python (modpy.h). */
-static apr_status_t modpy_pool_cleanup(void *ticket);
-static apr_status_t modpy_guarded_pool_cleanup(void *ticket)
-{
-    apr_status_t rv;
-
-    if (modpy_python_calls_now.interrupted)
-        return APR_SUCCESS;
-    modpy_call_begins(&modpy_python_calls_now);
-    rv = modpy_pool_cleanup(ticket);
-    modpy_call_ends(&modpy_python_calls_now);
-    return rv;
-}
-
-/* APR's bucket API is macros; these give cffi functions to call. */
-static int modpy_bb_empty(apr_bucket_brigade *bb) { return APR_BRIGADE_EMPTY(bb); }
-static apr_bucket_alloc_t *modpy_bb_alloc(apr_bucket_brigade *bb) { return bb->bucket_alloc; }
-
-/* Take the next data out of the front of `bb`.  Returns 1 with (*data,
- * *len) set -- at most `max` bytes, in bucket *taken, which the caller
- * destroys (modpy_bucket_destroy) once it has copied them, so a 1 GiB file
- * streams through a bounded buffer; 0 when `bb` is empty; 2 for an EOS and
- * 3 for a FLUSH bucket (removed); a negative APR status on error. */
-static int modpy_bb_next(apr_bucket_brigade *bb, const char **data, apr_size_t *len,
-                         apr_size_t max, apr_bucket **taken)
-{
-    apr_bucket *b;
-    apr_status_t rv;
-
-    while (!APR_BRIGADE_EMPTY(bb)) {
-        b = APR_BRIGADE_FIRST(bb);
-        if (APR_BUCKET_IS_EOS(b)) {
-            apr_bucket_delete(b);
-            return 2;
-        }
-        if (APR_BUCKET_IS_FLUSH(b)) {
-            apr_bucket_delete(b);
-            return 3;
-        }
-        rv = apr_bucket_read(b, data, len, APR_BLOCK_READ);
-        if (rv != APR_SUCCESS)
-            return -(int)rv;
-        if (*len == 0) {
-            apr_bucket_delete(b);
-            continue;
-        }
-        if (*len > max) {
-            apr_bucket_split(b, max);
-            *len = max;
-        }
-        APR_BUCKET_REMOVE(b);
-        *taken = b;
-        return 1;
-    }
-    return 0;
-}
-static void modpy_bucket_destroy(apr_bucket *b) { apr_bucket_destroy(b); }
-static void modpy_bb_eos(apr_bucket_brigade *bb)
-{
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
-}
-static void modpy_bb_flush(apr_bucket_brigade *bb)
-{
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
-}
-static void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from)
-{
-    APR_BRIGADE_CONCAT(to, from);
-}
-static void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len)
-{
-    APR_BRIGADE_INSERT_HEAD(bb, apr_bucket_heap_create(data, len, NULL, bb->bucket_alloc));
-}
-static int modpy_conn_aborted(conn_rec *c) { return c->aborted; }
-static void modpy_conn_set_aborted(conn_rec *c) { c->aborted = 1; }
-static const char *modpy_filter_name(ap_filter_t *f) { return f->frec->name; }
-
-/* Filters registered at run time (req.register_*_filter) enter Python the
- * way the shim's do. */
-apr_status_t modpy_filter(ap_filter_t *, apr_bucket_brigade *, int, int, apr_off_t);
-static apr_status_t modpy_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
-{
-    return modpy_filter(f, bb, -1, 0, 0);
-}
-static apr_status_t modpy_in_filter(ap_filter_t *f, apr_bucket_brigade *bb,
-                                    ap_input_mode_t mode, apr_read_type_e block,
-                                    apr_off_t readbytes)
-{
-    return modpy_filter(f, bb, mode, block, readbytes);
-}
-static void modpy_register_filter(const char *name, int input)
-{
-    if (input)
-        ap_register_input_filter(name, modpy_in_filter, NULL, AP_FTYPE_RESOURCE);
-    else
-        ap_register_output_filter(name, modpy_out_filter, NULL, AP_FTYPE_RESOURCE);
-}
-
-/* req.read(): one block of the request body, read as ap_get_client_block
- * reads it (same fields kept: remaining at the end, read_length), with two
- * differences: one brigade serves the whole request instead of a new one
- * in r->pool per block, and the APR status of a failed read reaches the
- * caller (ap_get_client_block loses it), so a timeout can be answered 408
- * and a body over LimitRequestBody 413, as Apache's own handlers answer.
- * The bytes copied into buf, 0 at the end of the body, -1 on error with
- * *rv set (the connection is then not kept alive). */
-static long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
-                             apr_status_t *rv)
-{
-    if (r->remaining < 0 || (!r->read_chunked && r->remaining == 0))
-        return 0;
-    *rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ, size);
-    if (*rv == APR_SUCCESS) {
-        if (!APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb)))
-            r->remaining = r->read_chunked ? -1 : 0;     /* the next call says: the end */
-        *rv = apr_brigade_flatten(bb, buf, &size);
-    }
-    apr_brigade_cleanup(bb);
-    if (*rv != APR_SUCCESS) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return -1;
-    }
-    r->read_length += size;
-    return (long)size;
-}
-
-/* Calls that wait only in some configurations keep the GIL (QUICK_CALLS)
- * and release it themselves when they may wait. */
-static PyThreadState *modpy_release_gil_if(int may_wait)
-{
-    return may_wait ? PyEval_SaveThread() : NULL;
-}
-
-static void modpy_retake_gil(PyThreadState *save)
-{
-    if (save)
-        PyEval_RestoreThread(save);
-}
-
-/* req.add_common_vars(): waits on the network only for a reverse DNS
- * lookup (HostnameLookups On) or an ident query (mod_ident). */
-static void modpy_add_common_vars(request_rec *r)
-{
-    core_dir_config *conf = ap_get_core_module_config(r->per_dir_config);
-    PyThreadState *save = modpy_release_gil_if(
-        conf->hostname_lookups == HOSTNAME_LOOKUP_ON || conf->hostname_lookups == HOSTNAME_LOOKUP_DOUBLE
-        || ap_find_linked_module("mod_ident.c") != NULL);
-    ap_add_common_vars(r);
-    modpy_retake_gil(save);
-}
-
-/* req.add_cgi_vars(): with a PATH_INFO, PATH_TRANSLATED takes a sub-request
- * (other modules' hooks, the file system). */
-static void modpy_add_cgi_vars(request_rec *r)
-{
-    PyThreadState *save = modpy_release_gil_if(r->path_info && *r->path_info);
-    ap_add_cgi_vars(r);
-    modpy_retake_gil(save);
-}
-
-/* The values of `key` in `t` (ASCII case-insensitive, as APR compares), in
- * order: up to `max` of them into out[]; returns how many there are. */
-static int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max)
-{
-    const apr_array_header_t *h = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    int i, n = 0;
-    for (i = 0; i < h->nelts; i++)
-        if (e[i].key && strcasecmp(e[i].key, key) == 0) {
-            if (n < max)
-                out[n] = e[i].val;
-            n++;
-        }
-    return n;
-}
-
-/* Every entry of `t` as "key\0value\0...", for Table.items(): one string
- * to decode and split, instead of two C strings per entry (the CGI
- * environment reads some twenty).  The length first, then the copy. */
-static apr_size_t modpy_table_joined_length(const apr_table_t *t)
-{
-    const apr_array_header_t *h = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    apr_size_t n = 0;
-    int i;
-    for (i = 0; i < h->nelts; i++)
-        if (e[i].key)
-            n += strlen(e[i].key) + 1 + (e[i].val ? strlen(e[i].val) : 0) + 1;
-    return n;
-}
-
-static char *modpy_put_field(char *out, const char *s)
-{
-    apr_size_t n = strlen(s) + 1;
-    memcpy(out, s, n);
-    return out + n;
-}
-
-static void modpy_table_join(const apr_table_t *t, char *out)
-{
-    const apr_array_header_t *h = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
-    int i;
-    for (i = 0; i < h->nelts; i++)
-        if (e[i].key) {
-            out = modpy_put_field(out, e[i].key);
-            out = modpy_put_field(out, e[i].val ? e[i].val : "");
-        }
-}
-
-/* The environment mod_cgid gives a script, made by Apache's own
- * ap_create_environment (subprocess_env, names with each non-alphanumeric
- * turned into '_', TZ from Apache's environment), as one
- * "NAME\0value\0NAME\0value" string in the request pool (a name has no
- * '=': the first one ends it): one string for Python to decode and split. */
-static const char *modpy_cgi_environment(request_rec *r, apr_size_t *length)
-{
-    char **env = ap_create_environment(r->pool, r->subprocess_env);
-    char **e, *joined, *out, *equals;
-    apr_size_t n = 0;
-    for (e = env; *e; e++)
-        n += strlen(*e) + 2;            /* room for a value of its own, always */
-    out = joined = apr_palloc(r->pool, n + 1);
-    for (e = env; *e; e++) {
-        equals = strchr(*e, '=');       /* always there: "name=value" */
-        if (equals) {
-            memcpy(out, *e, equals - *e);
-            out += equals - *e;
-            *out++ = '\0';
-            out = modpy_put_field(out, equals + 1);
-        }
-    }
-    *length = out > joined ? (apr_size_t)(out - joined) - 1 : 0;   /* without the last NUL */
-    return joined;
-}
-
-/* A CGI script's header block through Apache's own parser, as mod_cgid
- * reads it, then the framing headers mod_cgid drops are dropped.  Not
- * variadic, unlike ap_scan_script_header_err_strs_ex: cffi calls a variadic
- * function through its generic path, which would release the GIL (see
- * QUICK_CALLS); getsfunc_STRING only reads the block. */
-static int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block)
-{
-    int status = ap_scan_script_header_err_strs_ex(r, NULL, module_index, NULL, NULL, block, NULL);
-
-    /* The body's length is what the script writes, not what it claims
-     * (mod_cgid's rule; SetEnv ap_trust_cgilike_cl keeps the claim). */
-    if (!apr_table_get(r->subprocess_env, "ap_trust_cgilike_cl"))
-        apr_table_unset(r->headers_out, "Content-Length");
-    apr_table_unset(r->headers_out, "Transfer-Encoding");
-    return status;
-}
-
-/* The value of `key` in `t` when it has one; NULL when it has none; when it
- * has several, modpy_several_values() (then modpy_table_values gives them):
- * one call for the usual lookup. */
-static const char modpy_several[] = "";
-static const char *modpy_several_values(void) { return modpy_several; }
-static const char *modpy_table_value(const apr_table_t *t, const char *key)
-{
-    const char *one;
-    int n = modpy_table_values(t, key, &one, 1);
-    return n == 0 ? NULL : n == 1 ? one : modpy_several;
-}
-
-/* The st_mtime of a file in nanoseconds, -1 when it cannot be stat()ed:
- * autoreload's check of a handler's files on every request. */
-static long long modpy_mtime_ns(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return -1;
-    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-}
-
-/* req.write(): write and flush in one call, so cffi drops and retakes the
- * GIL once instead of twice (a thread switch each under load).
- * 0, or -1 when the write failed, -2 when the flush did. */
-static int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
-{
-    if (nbyte > 0 && ap_rwrite(buf, nbyte, r) < 0)
-        return -1;
-    if (flush && ap_rflush(r) < 0)
-        return -2;
-    return 0;
-}
-"""
+# The library's own C: shim/lib_*.c, declared in shim/modpy_lib.h (paths
+# relative to the project's root, where setup.py runs, as setuptools wants).
+SOURCE = '#include "modpy_lib.h"\n'
+C_FILES = sorted(f"shim/{name}" for name in os.listdir(SHIM_DIR)
+                 if name.startswith("lib_") and name.endswith(".c"))
 
 # C calls that keep the GIL.  cffi releases the GIL around every call to C,
 # and under load each release hands it to one of the threads waiting for it:
@@ -831,7 +528,7 @@ static int modpy_releases_gil(const char *wrapper)
 
 # Runs once, inside Apache, the first time the shim calls an entry point.
 INIT_CODE = r"""
-import modpy.embed
+import modpy.entry
 """
 
 
@@ -862,30 +559,13 @@ def apache_cflags() -> list[str]:
 
 
 def libpython() -> tuple[str, str]:
-    """(directory, file) of the shared libpython of this interpreter.
-
-    An embedded interpreter must be a shared library; a static-only build
-    cannot be loaded into Apache, so say so rather than fail at link time.
-    """
-    version = sysconfig.get_config_var("LDVERSION") or sysconfig.get_config_var("VERSION")
-    names = [sysconfig.get_config_var("INSTSONAME") or "",
-             f"libpython{version}.so.1.0", f"libpython{version}.so"]
-    dirs = [sysconfig.get_config_var(v) or "" for v in ("LIBDIR", "LIBPL")]
-    multiarch = sysconfig.get_config_var("MULTIARCH")
-    if multiarch:
-        dirs.append(os.path.join("/usr/lib", multiarch))
-    for d in dirs:
-        for name in names:
-            if d and name.endswith((".so", ".so.1.0")) and os.path.exists(os.path.join(d, name)):
-                return d, name
-    raise SystemExit(
-        f"modpy: no shared libpython{version} found for {sys.executable} "
-        f"(looked in {', '.join(d for d in dirs if d)}).\n"
-        "modpy embeds Python in Apache, which needs libpython as a shared library. "
-        "Use an interpreter built with --enable-shared (pyenv: "
-        "PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install ...; "
-        "Debian: apt-get install libpython3-dev)."
-    )
+    """(directory, file) of the shared libpython of this interpreter; a
+    static-only build cannot be loaded into Apache, so say so rather than
+    fail at link time."""
+    found = find_libpython()
+    if found is None:
+        raise SystemExit(f"modpy: {libpython_missing()}")
+    return found
 
 
 def make_ffi() -> cffi.FFI:
@@ -897,7 +577,9 @@ def make_ffi() -> cffi.FFI:
     ffi.set_source(
         "modpy._modpy_ffi",
         SOURCE + _gil_policy(),
+        sources=C_FILES,
         include_dirs=[SHIM_DIR] + apache_include_dirs(),
+        depends=["shim/modpy.h", "shim/modpy_lib.h"],
         define_macros=[tuple(f[2:].split("=", 1)) if "=" in f else (f[2:], None)
                        for f in apache_cflags()],
         library_dirs=[libdir],

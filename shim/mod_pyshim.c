@@ -47,7 +47,7 @@ static struct {
     int (*phase)(request_rec *, int, const modpy_dir_conf *, void **);
     int (*post_config)(apr_pool_t *, server_rec *);
     void (*child_init)(apr_pool_t *, server_rec *);
-    apr_status_t (*filter)(ap_filter_t *, apr_bucket_brigade *, int, int, apr_off_t);
+    void (*register_filter)(const char *name, int input);
     int (*connection)(conn_rec *, const modpy_srv_conf *);
     modpy_python_calls *calls;       /* counted around the calls made in a child */
 } py;
@@ -111,7 +111,7 @@ static const char *bind_entries(void)
     BIND(phase, "modpy_phase");
     BIND(post_config, "modpy_post_config");
     BIND(child_init, "modpy_child_init");
-    BIND(filter, "modpy_filter");
+    BIND(register_filter, "modpy_register_filter");
     BIND(connection, "modpy_connection");
     BIND(calls, "modpy_python_calls_now");
 #undef BIND
@@ -185,43 +185,20 @@ static const char *directive(cmd_parms *cmd, void *dconf, const char *args)
                         args);
 }
 
-static apr_status_t filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
-                           int block, apr_off_t readbytes)
-{
-    apr_status_t rv;
-
-    modpy_call_begins(py.calls);
-    rv = py.filter(f, bb, mode, block, readbytes);
-    modpy_call_ends(py.calls);
-    return rv;
-}
-
-static apr_status_t output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
-{
-    return filter(f, bb, -1, 0, 0);
-}
-
-static apr_status_t input_filter(ap_filter_t *f, apr_bucket_brigade *bb,
-                                 ap_input_mode_t mode, apr_read_type_e block,
-                                 apr_off_t readbytes)
-{
-    return filter(f, bb, mode, block, readbytes);
-}
-
 /* Python*Filter handler name: Apache must know the filter name before any
- * Add*Filter line uses it, so register it here, then let Python parse. */
+ * Add*Filter line uses it, so register it here (with the cffi library's
+ * trampolines, which count the call into Python), then let Python parse. */
 static const char *filter_directive(cmd_parms *cmd, void *dconf, const char *args)
 {
     const char *rest = args, *name;
 
     ap_getword_conf(cmd->temp_pool, &rest);
     name = ap_getword_conf(cmd->temp_pool, &rest);
-    if (*name && strcmp(cmd->cmd->name, "PythonInputFilter") == 0)
-        ap_register_input_filter(apr_pstrdup(cmd->pool, name), input_filter,
-                                 NULL, AP_FTYPE_RESOURCE);
-    else if (*name)
-        ap_register_output_filter(apr_pstrdup(cmd->pool, name), output_filter,
-                                  NULL, AP_FTYPE_RESOURCE);
+    if (boot_error)
+        return boot_error;
+    if (*name)
+        py.register_filter(apr_pstrdup(cmd->pool, name),
+                           strcmp(cmd->cmd->name, "PythonInputFilter") == 0);
     return directive(cmd, dconf, args);
 }
 

@@ -18,8 +18,9 @@ from typing import Optional
 
 import httpx
 
-from modpy.httpdconf import HttpdConf, find_apache
+from modpy.tools.apacheconf import HttpdConf, find_apache
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the project's root
 START_TIMEOUT = 20.0
 
 

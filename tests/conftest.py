@@ -1,7 +1,10 @@
 """Fixtures: `apache` builds a real server from a config body and stops it
-after the test; every server is checked for crashed children."""
-from __future__ import annotations
+after the test; every server is checked for crashed children.
 
+Tests in files named *_unit.py run in-process; every other test needs
+Apache and carries the `apache` marker (`pytest -m "not apache"` runs the
+unit tests alone)."""
+from __future__ import annotations
 
 import pytest
 
@@ -30,3 +33,9 @@ def apache_factory(tmp_path):
 def apache(apache_factory):
     """A server whose body the test writes before calling .start()."""
     return apache_factory
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if not item.path.name.endswith("_unit.py"):
+            item.add_marker(pytest.mark.apache)

@@ -1,0 +1,84 @@
+"""mod_python's `util` module: FieldStorage, parse_qs, parse_qsl, redirect
+(the manual's "util -- Miscellaneous Utilities").
+
+`from mod_python import util` gives this module.  The parsing itself is
+pure and lives in modpy.library.formdata; this module reads the request.
+"""
+from __future__ import annotations
+
+import html
+from typing import Optional
+
+from modpy import constants as C
+from modpy.core.errors import SERVER_RETURN
+from modpy.library.formdata import (  # noqa: F401
+    Field,
+    FormError,
+    FormFields,
+    StringField,
+    boundary_of,
+    multipart_fields,
+    parse_header,
+    parse_qs,
+    parse_qsl,
+    read_all,
+    urlencoded_fields,
+)
+
+__all__ = ["FieldStorage", "Field", "StringField", "parse_qs", "parse_qsl", "redirect"]
+
+
+class FieldStorage(FormFields):
+    """The form data of a request: the query string's fields, then those of
+    a POST body (application/x-www-form-urlencoded or multipart/form-data).
+
+    The body is consumed here: make one per request (the publisher keeps
+    it as req.form).  file_callback(filename) makes the file an upload is
+    written to; field_callback() makes the one for any other multipart
+    input.  A malformed form ends the request with 400, a body of another
+    type with 501, a POST with no length with 411."""
+
+    def __init__(self, req, keep_blank_values=0, strict_parsing=0,
+                 file_callback=None, field_callback=None) -> None:
+        super().__init__()
+        try:
+            if req.args:
+                self.list.extend(urlencoded_fields(req.args, keep_blank_values, strict_parsing))
+            if req.method == "POST":
+                self.list.extend(self._body_fields(req, keep_blank_values, strict_parsing,
+                                                   file_callback, field_callback))
+        except FormError as e:
+            req.log_error(f"FieldStorage: {e}", C.APLOG_INFO)
+            raise SERVER_RETURN(C.HTTP_BAD_REQUEST) from None
+
+    @staticmethod
+    def _body_fields(req, keep_blank_values, strict_parsing, file_callback, field_callback):
+        headers = req.headers_in
+        if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+            raise SERVER_RETURN(C.HTTP_LENGTH_REQUIRED)
+        ctype = headers.get("Content-Type") or "application/x-www-form-urlencoded"
+        kind = parse_header(ctype)[0]
+        if kind == "application/x-www-form-urlencoded":
+            return urlencoded_fields(read_all(req.read), keep_blank_values, strict_parsing)
+        if kind == "multipart/form-data":
+            return multipart_fields(req.read, boundary_of(ctype), file_callback, field_callback)
+        req.log_error(f"FieldStorage: cannot parse a body of type {kind!r}", C.APLOG_INFO)
+        raise SERVER_RETURN(C.HTTP_NOT_IMPLEMENTED)
+
+
+def redirect(req, location: str, permanent: int = 0, text: Optional[str] = None) -> None:
+    """Send the client to `location` (301 when permanent, else 302) with a
+    short page, then end the request: raises SERVER_RETURN(DONE), so no
+    later phase or stacked handler runs.  IOError once headers are sent."""
+    if req.sent_bodyct or req.bytes_sent:
+        raise IOError("cannot redirect: the response headers have already been sent")
+    if any(c in location for c in "\r\n\0"):
+        raise ValueError("a redirect location must not contain CR, LF or NUL")
+    req.headers_out["Location"] = location
+    req.status = C.HTTP_MOVED_PERMANENTLY if permanent else C.HTTP_MOVED_TEMPORARILY
+    req.content_type = "text/html"
+    if text is None:
+        href = html.escape(location, quote=True)
+        text = f'<p>The document has moved <a href="{href}">here</a>.</p>\n'
+    req.write(text)
+    raise SERVER_RETURN(C.DONE)

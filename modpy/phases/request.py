@@ -1,0 +1,168 @@
+"""One phase of one request: from the shim's modpy_phase to the handlers
+and back.
+
+The shim has already decided, in C, that the phase has Python work for the
+request.  Here: resolve the request's config (cached per chain of sections),
+find the Request object (one per request_rec, for all its phases), call the
+handlers under the manual's rules, and turn exceptions into 500s with a
+traceback in the error log (and in the response with PythonDebug On).
+"""
+from __future__ import annotations
+
+import time
+import weakref
+
+from modpy import constants as C
+from modpy.config.model import DirConfig, HandlerEntry
+from modpy.config.phase_table import PHASES, TRANS, Phase
+from modpy.core import runtime
+from modpy.core.clienterror import ClientError
+from modpy.core.configs import resolve
+from modpy.core.errors import SERVER_RETURN, error_page, headline, server_return_value
+from modpy.core.ffi import lib
+from modpy.devloop import debug, timing
+from modpy.objects import table as tables
+from modpy.objects.request import Request, is_kept, request_for
+from modpy.phases.placement import interpreter_name, load, log_failure
+from modpy.phases.stack import run_stack, single
+
+_records = timing.stats.records
+_record = _records.append
+_LAST = lib.MODPY_LAST_PHASE
+
+
+def phase(r, which: int, dconf, slot) -> int:
+    """Run the handlers of one phase; the shim's modpy_phase.  The shim
+    marks the request's last phase with Python work (MODPY_LAST_PHASE):
+    unless a Python filter may still ask for it, its Request is not kept
+    (add_handler() keeps it when it adds work)."""
+    kept = not which & _LAST or runtime.python_filters
+    ph = PHASES[which & ~_LAST]
+    req = request_for(r, slot, kept)
+    config = resolve(dconf)
+    req._config = config
+    req.phase = ph.directive
+    start = time.perf_counter_ns()
+    try:
+        return _run_handlers(req, ph, config)
+    finally:
+        elapsed = time.perf_counter_ns() - start
+        _record((ph.directive, elapsed))
+        if len(_records) > timing.Stats.FOLD_AT:
+            timing.stats.fold()
+        if config.timing:
+            timing.note(req, ph.directive, elapsed)
+        if not kept and not is_kept(r):      # its last phase: what outlives it?
+            held = weakref.ref(req)
+            made = req.__dict__.get("_tables")
+            held_tables = list(map(weakref.ref, made.values())) if made else ()
+            del req, made
+            survivor = held()
+            if survivor is not None:
+                tables.watch(r.pool, survivor)   # its invalidate() covers its tables
+            else:
+                for ref in held_tables:
+                    table = ref()
+                    if table is not None:
+                        tables.watch(r.pool, table)
+
+
+def _run_handlers(req: Request, ph: Phase, config: DirConfig) -> int:
+    """The phase's handlers, by the manual's rules (run_stack).  The usual
+    phase, one configured handler and none added, calls it straight: the
+    general path costs ~10k instructions more per request
+    (bench/instructions.py hello)."""
+    configured = config.handlers.get(ph.number, ())
+    if len(configured) != 1 or configured[0].exts or req._added:
+        return run_stack(ph.rule, _entries(req, ph, config), lambda entry: call_handler(req, ph, entry))
+    first = configured[0]
+    req._running = running = [first]
+    status = call_handler(req, ph, first)
+    if len(running) == 1:
+        return single(ph.rule, status)
+    # it added handlers to this phase: they run after it, by the same rules
+    return run_stack(ph.rule, running, lambda entry: status if entry is first else call_handler(req, ph, entry))
+
+
+def _entries(req: Request, ph: Phase, config: DirConfig) -> list[HandlerEntry]:
+    """The phase's handlers: configured (`| .ext` misses left out), then
+    added by add_handler().  The Request holds the list while the phase
+    runs, and add_handler() for this phase appends to it: run_stack runs
+    those too."""
+    entries = []
+    filename = None
+    for entry in config.handlers.get(ph.number, ()):
+        if entry.exts:
+            filename = filename or req.filename
+            if not entry.applies_to(filename):
+                continue
+        entries.append(entry)
+    if req._added:
+        entries += req._added.get(ph.number, ())
+    req._running = entries
+    return entries
+
+
+def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
+    config = req._config
+    req.hlist = entry
+    try:
+        target = entry.target
+        if target is None:
+            req.interpreter = interpreter_name(config, entry, req._r.server, lambda: req.filename,
+                                               early=ph.number <= TRANS.number)
+            target = load(entry, config, req.interpreter, req)
+            if target is None:
+                return C.DECLINED             # PythonHandlerModule without this phase
+        result = debug.call(target, req) if config.enable_pdb else target(req)
+    except SERVER_RETURN as e:
+        result, status = server_return_value(e)
+        if status is not None:
+            req.status = status
+    except BaseException as e:     # sys.exit() in a handler ends the request, not the child
+        return report(req, ph, entry, e)
+    if type(result) is not int:
+        return report(req, ph, entry, TypeError(
+            f"handler returned {type(result).__name__}, not an int (apache.OK, apache.DECLINED, "
+            f"an HTTP status ...)"))
+    return result
+
+
+def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> int:
+    """A failed handler: logged (log_failure); with PythonDebug On, shown
+    to the client (HTML or text by Accept, and only if nothing was sent
+    yet); with modpy.post_mortem, pdb opens on it first."""
+    if isinstance(exc, ClientError):
+        return _client_failed(req, ph, entry, exc)
+    headline, lines = log_failure(ph.directive, entry, exc, req.the_request)
+    if req._config.post_mortem:
+        debug.post_mortem(exc, headline)
+    if req._response_begun():
+        req._cut_short()
+        return C.DONE
+    if not req._config.debug:
+        return C.HTTP_INTERNAL_SERVER_ERROR
+    try:
+        req.status = C.HTTP_INTERNAL_SERVER_ERROR
+        req.content_type, body = error_page(headline, lines, req.headers_in.get("Accept") or "")
+        # the text page echoes the request and the exception as they are:
+        # no browser may take it for HTML
+        req.headers_out["X-Content-Type-Options"] = "nosniff"
+        req.write(body)
+    except OSError:
+        pass
+    return C.DONE
+
+
+def _client_failed(req: Request, ph: Phase, entry: HandlerEntry, exc: ClientError) -> int:
+    """The client broke the request off or spoiled its body (ClientError):
+    no bug to trace, so one line with the client's address, at info level
+    as Apache logs its own clients' failures, and the status Apache answers
+    such a request with.  A response that has begun is cut short instead
+    (nothing more when Apache answered the body itself), and one that
+    cannot reach the client just ends (DONE)."""
+    req.log_error(headline(ph.directive, str(entry), entry.origin, req.the_request, exc), C.APLOG_INFO)
+    if req._response_begun():
+        req._cut_short()
+        return C.DONE
+    return C.DONE if exc.status is None else exc.status

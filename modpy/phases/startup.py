@@ -1,0 +1,37 @@
+"""What each child does once, before serving: PythonImport."""
+from __future__ import annotations
+
+from modpy import constants as C
+from modpy.core import log
+from modpy.core.configs import server_config, server_dir_config
+from modpy.core.ffi import NULL
+from modpy.phases import importer
+from modpy.phases.placement import set_path
+
+
+def run_imports(s) -> None:
+    """Import every PythonImport module (and call its ::function) in the
+    interpreter it names, with the server's own PythonPath in effect (the
+    sections are not known yet).  A failure is logged; the child still
+    serves."""
+    seen = set()
+    while s != NULL:
+        config = server_config(s)
+        if config is not None and id(config) not in seen:
+            seen.add(id(config))
+            if config.imports:
+                set_path(server_dir_config(s), None)
+            for spec, interpreter, origin in config.imports:
+                _import_one(spec, interpreter, origin)
+        s = s.next
+
+
+def _import_one(spec, interpreter, origin) -> None:
+    try:
+        module = importer.load_import(spec, interpreter)
+        if spec.object:
+            importer.resolve(module, spec.object, None)()
+    except BaseException as e:   # SystemExit in an import must not stop the child's start
+        log.log_error(f"modpy: PythonImport {spec} {interpreter} ({origin}) failed: "
+                      f"{type(e).__name__}: {e}", C.APLOG_ERR)
+

@@ -1,0 +1,121 @@
+"""`python -m modpy module-config`: the lines a system httpd.conf needs to
+load this build of modpy, and a warning for every file Apache's children
+could not read once they run as a non-root `User`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import sysconfig
+from typing import Optional, TextIO
+
+from modpy.tools import fileaccess
+from modpy.tools.apacheconf import PACKAGE_DIR, SHIM, module_config
+
+ENVVARS = "/etc/apache2/envvars"
+
+
+def build_facts():
+    """modpy/_buildinfo.py, which the build writes beside the shim; None
+    before a build."""
+    try:
+        from modpy import _buildinfo
+    except ImportError:
+        return None
+    return _buildinfo
+
+
+def built_by_this_python() -> bool:
+    """The build compiles the building python's path into mod_pyshim.so:
+    is that this interpreter (so the paths checked here are the right ones)?"""
+    facts = build_facts()
+    return facts is not None and facts.PYTHON == os.path.abspath(sys.executable)
+
+
+def libpython() -> Optional[str]:
+    """The shared libpython the shim loads, as the build recorded it."""
+    facts = build_facts()
+    return facts.LIBPYTHON if facts is not None else None
+
+
+def header() -> list[str]:
+    python = os.path.abspath(sys.executable)
+    version = ".".join(map(str, sys.version_info[:3]))
+    lines = [
+        "# modpy: mod_python handlers, filters and Python* directives on the C shim mod_pyshim.so.",
+        "# The module symbol is pyshim_module. Do not also load mod_python (python_module):",
+        "# both define the same Python* directives and SetHandler mod_python.",
+    ]
+    if built_by_this_python():
+        lines.append(f"# Embedded Python {version}: {python} (libpython {libpython() or 'not found'}).")
+    else:
+        lines.append(f"# WARNING: {SHIM} was not built by {python}; it embeds the interpreter that built it.")
+    return lines
+
+
+def envvars_setting(name: str, path: str = ENVVARS) -> Optional[str]:
+    """A plain `export NAME=value` from Debian's envvars file, if any."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    match = re.search(rf"^\s*(?:export\s+)?{name}=(['\"]?)([^'\"\s$]+)\1\s*$", text, re.M)
+    return match.group(2) if match else None
+
+
+def required_paths() -> list[str]:
+    """What a child imports or loads from: the shim, the cffi library, the
+    modpy and mod_python packages, the stdlib, site-packages and libpython."""
+    facts = build_facts()
+    paths = [SHIM, *([os.path.join(PACKAGE_DIR, facts.FFI_NAME)] if facts else []), PACKAGE_DIR,
+             os.path.join(os.path.dirname(PACKAGE_DIR), "mod_python")]
+    names = ("stdlib", "platstdlib", "purelib", "platlib")
+    paths += [sysconfig.get_path(n) for n in names]
+    lib = libpython()
+    if lib:
+        paths.append(os.path.realpath(lib))
+    unique = []
+    for p in paths:
+        if p and os.path.exists(p) and os.path.realpath(p) not in unique:
+            unique.append(os.path.realpath(p))
+    return unique
+
+
+def warn_unreadable(who: fileaccess.Identity, err: TextIO) -> int:
+    """Print one WARNING line per path `who` cannot use, with the needed
+    paths it blocks; return how many."""
+    needed = required_paths()
+    count = 0
+    for problem in fileaccess.problems(needed, who):
+        if count == 0:
+            print(f"WARNING: Apache's children run as {who.name} and need to read modpy, "
+                  "Python and libpython, but:", file=err)
+        blocked = [p for p in needed if p != problem.path and p.startswith(problem.path.rstrip("/") + "/")]
+        print(f"WARNING: {problem}" + (f"; needed below it: {', '.join(blocked)}" if blocked else ""),
+              file=err)
+        count += 1
+    return count
+
+
+def run(user: Optional[str], group: Optional[str], out: TextIO, err: TextIO) -> int:
+    """Print the config; check readability for the run user (from --user,
+    else Debian's envvars).  Exit status 0 even with warnings: they are
+    advice, the lines are right either way.  2 for an unknown user."""
+    print("\n".join(header() + module_config()), file=out)
+    user = user or envvars_setting("APACHE_RUN_USER")
+    group = group or (envvars_setting("APACHE_RUN_GROUP") if user else None)
+    if not user:
+        print("# No run user known (no --user, no APACHE_RUN_USER in " + ENVVARS + "): "
+              "readability not checked.", file=err)
+        return 0
+    try:
+        who = fileaccess.Identity.of(user, group)
+    except ValueError as e:
+        print(f"modpy module-config: {e}", file=err)
+        return 2
+    if warn_unreadable(who, err):
+        print("WARNING: fix the modes above (chmod o+rx on directories, o+r on files), or install "
+              "modpy and its virtualenv somewhere the run user can read.", file=err)
+    return 0

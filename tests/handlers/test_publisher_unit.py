@@ -1,0 +1,48 @@
+"""The publisher's pure rules, in-process: which file, which names, what
+is published, which content type."""
+import os
+import types
+
+import pytest
+
+from modpy.handlers.publisher import _published, guess_content_type, module_path, path_names
+
+
+def test_module_path(tmp_path):
+    assert module_path(str(tmp_path / "hello.py")) == str(tmp_path / "hello.py")
+    assert module_path(str(tmp_path / "hello")) == str(tmp_path / "hello.py")
+    assert module_path(str(tmp_path / "page.html")) == str(tmp_path / "page.py")
+    assert module_path(str(tmp_path)) == os.path.join(str(tmp_path), "index.py")
+    assert module_path(None) == "index.py"
+
+
+@pytest.mark.parametrize("path_info, names", [
+    (None, ["index"]), ("", ["index"]), ("/", ["index"]),
+    ("/say", ["say"]), ("/a/b/", ["a", "b"]), ("//a//b", ["a", "b"]),
+])
+def test_path_names(path_info, names):
+    assert path_names(path_info) == names
+
+
+@pytest.mark.parametrize("body, ctype", [
+    ("<html><body/></html>", "text/html"),
+    ("  \n<HTML>", "text/html"),
+    ("<!DOCTYPE html><html>", "text/html"),
+    ("plain <html> later", "text/plain"),
+    ("", "text/plain"),
+])
+def test_guess_content_type(body, ctype):
+    assert guess_content_type(body) == ctype
+
+
+def test_published_objects():
+    module = types.ModuleType("_pub_test")
+    exec("import os\nfrom shutil import rmtree\n"
+         "def f(): pass\nclass K:\n    def m(self): pass\nk = K()\nvalue = 'x'\n", module.__dict__)
+    ns = module.__dict__
+    assert _published(ns["f"], module)
+    assert _published(ns["k"], module)
+    assert _published(ns["k"].m, module)
+    assert _published(ns["value"], module)
+    for refused in (ns["os"], ns["rmtree"], ns["K"], len, "x".upper, ns["f"].__code__):
+        assert not _published(refused, module), refused

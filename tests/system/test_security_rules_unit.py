@@ -1,0 +1,40 @@
+"""The rules docs/security.md promises, in-process: where session ids come
+from and which ids are accepted, and how signed cookies are checked."""
+import re
+
+import pytest
+
+import modpy.library.Cookie as cookies
+import modpy.library.Session as sessions
+from modpy.library.Cookie import Cookie, MarshalCookie, SignedCookie
+
+
+def test_session_ids_are_128_bits_from_secrets(monkeypatch):
+    asked = []
+    real = sessions.secrets.token_hex
+    monkeypatch.setattr(sessions.secrets, "token_hex", lambda n: asked.append(n) or real(n))
+    ids = {sessions.new_sid() for _ in range(1000)}
+    assert asked == [16] * 1000                      # 16 bytes: 128 bits from the OS CSPRNG
+    assert len(ids) == 1000 and all(re.fullmatch("[0-9a-f]{32}", sid) for sid in ids)
+
+
+@pytest.mark.parametrize("sid, valid", [
+    ("0123456789abcdef" * 2, True), ("0123456789ABCDEF" * 2, False), ("0" * 31, False),
+    ("0" * 33, False), ("0" * 32 + "\n", False), ("../" + "0" * 29, False), ("0" * 30 + "/.", False),
+    ("\udce9" * 32, False), ("", False), (None, False), (b"0" * 32, False),
+])
+def test_only_32_lowercase_hex_digits_are_a_session_id(sid, valid):
+    assert sessions.valid_sid(sid) is valid
+
+
+def test_signatures_are_compared_in_constant_time_before_unmarshalling(monkeypatch):
+    order = []
+    compare, loads = cookies.hmac.compare_digest, cookies.marshal.loads
+    monkeypatch.setattr(cookies.hmac, "compare_digest", lambda a, b: order.append("compare") or compare(a, b))
+    monkeypatch.setattr(cookies.marshal, "loads", lambda data: order.append("loads") or loads(data))
+    header = str(MarshalCookie("m", {"a": 1}, "k"))
+    assert MarshalCookie.parse(header, "k")["m"].value == {"a": 1}
+    assert order == ["compare", "loads"]
+    order.clear()
+    assert type(SignedCookie.parse("s=" + "0" * 32 + "v", "k")["s"]) is Cookie
+    assert order == ["compare"]
