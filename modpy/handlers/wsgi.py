@@ -104,10 +104,6 @@ class _Errors:
             self._pending = ""
 
 
-def _latin1(p) -> str:
-    return ffi.string(p).decode("latin-1")
-
-
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _HIDDEN = {b"authorization", b"proxy-authorization"}   # as CGI: never shown to apps
 _NAMES: dict[bytes, Optional[str]] = {}                  # header name -> environ key
