@@ -231,6 +231,7 @@ class Request:
     _body_failed: Optional[int] = None       # the APR status the body broke off with
 
     def __init__(self, r, slot) -> None:
+        self._fresh: set = set()             # handler modules autoreload found unchanged (checked once a request)
         self._r = r
         self._slot = slot                    # our request_config slot (void **)
 

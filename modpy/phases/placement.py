@@ -54,14 +54,15 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
 _hostnames: dict = {}
 
 
-def load(entry: HandlerEntry, config: DirConfig, interpreter: str, context=None):
+def load(entry: HandlerEntry, config: DirConfig, interpreter: str, context=None,
+         checked: Optional[set] = None):
     """The callable `entry` names, its module imported (or reloaded, with
     PythonAutoReload) into `interpreter` under the config's PythonPath.
-    None for a PythonHandlerModule object that this module lacks."""
+    None for a PythonHandlerModule object that this module lacks.
+    `checked`: the request's record of modules autoreload found fresh."""
     if config.python_path is not None or entry.directory not in _dirs_added:
         set_path(config, entry.directory)   # else: nothing for it to do (checked here: every request)
-    module = importer.load(entry.spec, entry.directory, interpreter,
-                           autoreload=config.autoreload is not False)
+    module = importer.load(entry.spec, entry.directory, interpreter, config.autoreload is not False, checked)
     name = entry.object_name
     if "." not in name:                     # the usual `handler`: one getattr, here
         target = getattr(module, name, None)

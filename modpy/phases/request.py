@@ -111,7 +111,7 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         target = entry.target
         if target is None:
             req.interpreter = interpreter_name(config, entry, req._r.server, req, ph.number <= _TRANS)
-            target = load(entry, config, req.interpreter, req)
+            target = load(entry, config, req.interpreter, req, req._fresh)
             if target is None:
                 return C.DECLINED             # PythonHandlerModule without this phase
         result = debug.call(target, req) if config.enable_pdb else target(req)
