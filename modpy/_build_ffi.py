@@ -276,6 +276,7 @@ typedef struct ap_filter_t {
 /* shared with the shim */
 typedef struct modpy_dir_conf {
     unsigned int phases;
+    int no_file;
     int id;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;

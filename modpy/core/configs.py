@@ -38,6 +38,7 @@ def directive(cmd, dconf, sconf, args) -> object:
             directory=text(cmd.path),
             origin=_origin(cmd),
             htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
+            location=_section(cmd) in ("<location", "<locationmatch"),
         )
         dir_config = _leaf(dconf, cmd.pool, DirConfig, where)
         server_config = (_leaf(sconf, cmd.pool, ServerConfig, where)
@@ -53,6 +54,7 @@ def directive(cmd, dconf, sconf, args) -> object:
         return pstr(cmd.pool, f"{name}: modpy failed to read it ({type(e).__name__}: {e}; "
                               "traceback in the error log)")
     dconf.phases = dir_config.phases
+    dconf.no_file = not dir_config.maps_to_file
     if server_config is not None:
         sconf.connection = int(server_config.connection is not None)
         runtime.python_filters = runtime.python_filters or bool(server_config.filters)
@@ -66,12 +68,21 @@ def _origin(cmd) -> str:
     return f"{text(d.filename)}:{d.line_num}" if d != NULL else ""
 
 
+def _section(cmd) -> str:
+    """The section a directive stands in ("<location" ...), lower case; ""
+    at the top level."""
+    d = cmd.directive
+    parent = d.parent if d != NULL else NULL
+    return (text(parent.directive) or "").lower() if parent != NULL else ""
+
+
 def _leaf(record, pool, kind, where):
     """The Python config behind a C record, made on the record's first
     directive and forgotten when its pool goes."""
     if record.id:
         return registry.get(record.id)
-    config = DirConfig(where.directory, cacheable=not where.htaccess) if kind is DirConfig else ServerConfig()
+    config = (DirConfig(where.directory, cacheable=not where.htaccess, location=where.location)
+              if kind is DirConfig else ServerConfig())
     number = registry.add(config)
     record.id = number
     cleanups.register(pool, lambda: registry.release(number))
