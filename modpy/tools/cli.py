@@ -1,6 +1,7 @@
 """`python -m modpy COMMAND`: the user-facing entry points.
 
-    module-config   the LoadModule line (and advice) for a system httpd.conf
+    module-config   the LoadModule and PythonHome lines (and advice) for a system httpd.conf
+    install-module  the same as Debian's mods-available/pyshim.load and .conf, for a2enmod
     serve TARGET    a private Apache in the foreground serving a handler,
                     a config snippet or a directory (like mod_wsgi-express)
 """
@@ -23,6 +24,16 @@ def parser() -> argparse.ArgumentParser:
                         "APACHE_RUN_USER from /etc/apache2/envvars) could not read.")
     mc.add_argument("--user", help="the User Apache's children run as (default: APACHE_RUN_USER)")
     mc.add_argument("--group", help="their Group (default: APACHE_RUN_GROUP, else the user's group)")
+
+    im = sub.add_parser("install-module", help="install modpy as Debian's a2enmod expects it (pyshim)",
+                        description="Link mod_pyshim.so into Apache's modules directory and write "
+                        "mods-available/pyshim.load (LoadModule, PythonHome, '# Conflicts: python "
+                        "wsgi') and pyshim.conf; then `a2enmod pyshim`.")
+    im.add_argument("--modules-dir", help="Apache's modules directory (default: apxs -q LIBEXECDIR)")
+    im.add_argument("--apache-dir", help="Apache's config directory (default: $APACHE_CONFDIR, else /etc/apache2)")
+    im.add_argument("--user", help="the User Apache's children run as, for the readability check "
+                    "(default: APACHE_RUN_USER from that directory's envvars)")
+    im.add_argument("--group", help="their Group")
 
     sv = sub.add_parser("serve", help="run a private Apache in the foreground serving TARGET",
                         description="Serve TARGET with a generated httpd.conf: a handler module (.py, "
@@ -47,5 +58,9 @@ def main(argv: Optional[list] = None) -> int:
     if args.command == "module-config":
         from modpy.tools import moduleconfig
         return moduleconfig.run(args.user, args.group, sys.stdout, sys.stderr)
+    if args.command == "install-module":
+        from modpy.tools import installmodule
+        return installmodule.run(args.modules_dir, args.apache_dir, args.user, args.group,
+                                 sys.stdout, sys.stderr)
     from modpy.tools import serve as express
     return express.serve(args)

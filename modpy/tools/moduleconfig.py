@@ -106,23 +106,29 @@ def warn_unreadable(who: fileaccess.Identity, err: TextIO) -> int:
     return count
 
 
-def run(user: Optional[str], group: Optional[str], out: TextIO, err: TextIO) -> int:
-    """Print the config; check readability for the run user (from --user,
-    else Debian's envvars).  Exit status 0 even with warnings: they are
-    advice, the lines are right either way.  2 for an unknown user."""
-    print("\n".join(header() + module_config()), file=out)
-    user = user or envvars_setting("APACHE_RUN_USER")
-    group = group or (envvars_setting("APACHE_RUN_GROUP") if user else None)
+def check_run_user(user: Optional[str], group: Optional[str], err: TextIO,
+                   envvars: str = ENVVARS) -> int:
+    """Warn about what the run user (from --user, else Debian's envvars)
+    cannot read.  0 even with warnings: they are advice; 2 for an unknown
+    user."""
+    user = user or envvars_setting("APACHE_RUN_USER", envvars)
+    group = group or (envvars_setting("APACHE_RUN_GROUP", envvars) if user else None)
     if not user:
-        print("# No run user known (no --user, no APACHE_RUN_USER in " + ENVVARS + "): "
+        print("# No run user known (no --user, no APACHE_RUN_USER in " + envvars + "): "
               "readability not checked.", file=err)
         return 0
     try:
         who = fileaccess.Identity.of(user, group)
     except ValueError as e:
-        print(f"modpy module-config: {e}", file=err)
+        print(f"modpy: {e}", file=err)
         return 2
     if warn_unreadable(who, err):
         print("WARNING: fix the modes above (chmod o+rx on directories, o+r on files), or install "
               "modpy and its virtualenv somewhere the run user can read.", file=err)
     return 0
+
+
+def run(user: Optional[str], group: Optional[str], out: TextIO, err: TextIO) -> int:
+    """Print the config, then check readability for the run user."""
+    print("\n".join(header() + module_config()), file=out)
+    return check_run_user(user, group, err)
