@@ -50,6 +50,18 @@ def parser() -> argparse.ArgumentParser:
                     "pdb stop in this terminal")
     sv.add_argument("--post-mortem", action="store_true",
                     help="one process; a handler that raises opens pdb on its traceback here")
+    sv.add_argument("--processes", type=int, help="child processes (default 1; prefork: 5)")
+    sv.add_argument("--threads", type=int, help="threads per process (default 5; not with prefork)")
+    sv.add_argument("--user", help="the user the children run as (default: nobody as root, else you)")
+    sv.add_argument("--group", help="their group (default: the user's)")
+    sv.add_argument("--access-log", action="store_true", help="copy the access log to stdout")
+    sv.add_argument("--https-port", type=int,
+                    help="also serve HTTPS on this port, with a self-signed certificate made for --host")
+    sv.add_argument("--reload-on-changes", action="store_true",
+                    help="graceful restart when a .py, .conf, .psp or .htaccess file under the site changes")
+    sv.add_argument("--setup-only", metavar="DIR",
+                    help="write the server's config and an apachectl script (start, stop, restart, "
+                    "graceful, configtest) to DIR, and start nothing")
     return p
 
 
