@@ -31,6 +31,7 @@ STOP_TIMEOUT = 15.0
 READY_MARK = "resuming normal operations"   # Apache's notice once children are up
 POLL_SECONDS = 1.0                          # --reload-on-changes
 WATCHED = (".py", ".conf", ".htaccess", ".psp")
+WATCH_LIMIT = 20000
 
 
 def serve_settings(debug: bool = False, post_mortem: bool = False) -> tuple[list[str], list[str]]:
@@ -92,9 +93,12 @@ class LogFollower(threading.Thread):
 
 def snapshot(directory: str) -> dict:
     """mtime of every file under `directory` that a change of would need
-    a restart: code, config, templates (hidden dirs and caches skipped)."""
+    a restart: code, config, templates (hidden dirs and caches skipped;
+    the first WATCH_LIMIT files only, so that serving / stays cheap)."""
     seen = {}
     for base, dirs, files in os.walk(directory):
+        if len(seen) >= WATCH_LIMIT:
+            break
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
         for name in files:
             if name.endswith(WATCHED):

@@ -415,3 +415,19 @@ def test_config_lines_for_the_mpms():
     assert servedir.worker_counts("prefork", None, None) == (5, 1)
     with pytest.raises(ValueError, match="at least 1"):
         servedir.worker_counts("worker", 0, None)
+
+
+def test_dev_serve_runs_the_examples():
+    """`./dev serve` as the README says, on a machine already set up: it
+    serves the examples (its set-up needs nothing the tests' did not)."""
+    port = free_port()
+    proc = subprocess.Popen(["bash", os.path.join(REPO, "dev"), "serve", "--port", str(port)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/hello"
+        assert wait_for(lambda: _get(url), timeout=60) == "Hello from modpy: GET /hello\n"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "dev: installing" not in err and "dev: building" not in err
