@@ -143,7 +143,8 @@ def prepare(args, site: Site, target: str, root: str, port: int, body_lines: lis
     os.makedirs(front, exist_ok=True)
     with open(os.path.join(front, "index.html"), "w") as f:
         f.write(front_page(target, site))
-    lines = [site.body, *body_lines, *mpm_lines(args.mpm, processes, threads), *front_lines(front)]
+    lines = [site.body, *body_lines, *mpm_lines(args.mpm, processes, threads),
+             *(front_lines(front) if site.front_page else [])]
     urls = [f"http://{args.host}:{port}/"]
     modules = DEFAULT_MODULES
     if args.https_port is not None:

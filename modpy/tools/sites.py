@@ -31,6 +31,7 @@ class Site:
     directory: str                          # the site's own files: watched by --reload-on-changes
     document_root: Optional[str] = None     # None: an empty htdocs in the server's directory
     paths: list = field(default_factory=list)   # URLs the front page lists
+    front_page: bool = True                 # False: the site answers / itself (a lone handler)
 
 
 def site_for(target: str) -> Site:
@@ -57,7 +58,7 @@ def handler_site(path: str) -> Site:
     module = name[:-3]
     if not module.isidentifier():
         raise ValueError(f"{path}: {module!r} is not a Python module name")
-    return Site(directory=directory, document_root=directory, body="\n".join([
+    return Site(directory=directory, document_root=directory, front_page=False, body="\n".join([
         f'<Directory "{directory}">',
         "    SetHandler mod_python",
         f"    PythonHandler {module}",

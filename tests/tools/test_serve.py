@@ -290,6 +290,12 @@ def test_a_directory_serves_each_module_at_its_name_with_a_front_page(serve, pub
     assert not re.findall(r"\[\w+:(warn|error|crit|alert|emerg)\]", err), err
 
 
+def test_a_handler_module_answers_slash_itself(serve, public_dir):
+    write(public_dir, "app.py", PROBE)
+    r = serve(os.path.join(public_dir, "app.py")).get("/")
+    assert r.status_code == 200 and " uid " in r.text
+
+
 def test_the_site_front_page_wins(serve, public_dir):
     write(public_dir, "index.html", "<p>mine</p>\n")
     assert serve(public_dir).get("/").text == "<p>mine</p>\n"
