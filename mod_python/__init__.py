@@ -24,6 +24,22 @@ MODULES = {
 }
 
 
+# Where no Apache runs (a test importing a handler module), what of a
+# module can work: the constants and SERVER_RETURN of `apache`.
+OUTSIDE_APACHE = {"apache": "modpy.library.apache_outside"}
+
+
+def _module(name: str):
+    """modpy's module for mod_python.`name`, or its outside-Apache subset."""
+    from modpy.core.errors import OutsideApache
+    try:
+        return importlib.import_module(MODULES[name])
+    except OutsideApache:
+        if name not in OUTSIDE_APACHE:
+            raise
+        return importlib.import_module(OUTSIDE_APACHE[name])
+
+
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds `mod_python.X` as the module MODULES names."""
 
@@ -35,7 +51,7 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
-        module = importlib.import_module(MODULES[spec.name[len(self.prefix):]])
+        module = _module(spec.name[len(self.prefix):])
         _original_specs[spec.name] = module.__spec__   # the import system overwrites it
         return module
 

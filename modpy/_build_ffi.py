@@ -250,6 +250,7 @@ typedef struct request_rec {
     ap_conf_vector_t *request_config;
     char *useragent_ip;
     apr_sockaddr_t *useragent_addr;
+    const char *log_id;
     ap_method_list_t *allowed_methods;
     apr_array_header_t *allowed_xmethods;
     apr_array_header_t *content_languages;
@@ -406,6 +407,7 @@ int ap_exists_config_define(const char *name);
 int ap_mpm_query(int query_code, int *result);
 void ap_log_error_(const char *file, int line, int module_index, int level,
                    apr_status_t status, const server_rec *s, const char *fmt, ...);
+int ap_run_generate_log_id(const conn_rec *c, const request_rec *r, const char **id);
 void ap_log_rerror_(const char *file, int line, int module_index, int level,
                     apr_status_t status, const request_rec *r, const char *fmt, ...);
 

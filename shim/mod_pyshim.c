@@ -12,7 +12,8 @@
  * touching Python or the GIL.
  *
  * Build-time constants (set by setup.py):
- *   MODPY_PYTHON      the interpreter modpy was built with (a venv's python)
+ *   MODPY_PYTHON      the interpreter modpy was built with (a venv's python),
+ *                     embedded unless PythonHome names another
  *   MODPY_LIBPYTHON   absolute path of its shared libpython
  *   MODPY_FFI_NAME    file name of the cffi library beside this module
  */
@@ -21,6 +22,8 @@
 #endif
 #include <Python.h>
 #include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,47 +57,96 @@ static struct {
 
 static const char *boot_error;   /* why Python is unusable, or NULL */
 static pid_t python_pid;         /* the process whose Python state is current */
+static const char *python_home;  /* PythonHome, as read in this config pass */
+static int booted;               /* boot() ran in this config pass */
 
-/* Start the interpreter modpy was built with, whatever PATH says, and pin
- * libpython so that Apache's module unload on restart never unmaps it. */
-static const char *start_python(void)
+/* The python to embed: PythonHome's bin/pythonX.Y (the version this shim
+ * was compiled against, so a home of another version is refused), else the
+ * python modpy was built with. */
+static const char *python_program(apr_pool_t *p)
 {
+    if (python_home)
+        return apr_psprintf(p, "%s/bin/python%d.%d", python_home, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    return MODPY_PYTHON;
+}
+
+/* Why `program` cannot be started, or NULL. */
+static const char *missing_program(apr_pool_t *p, const char *program)
+{
+    if (access(program, X_OK) == 0)
+        return NULL;
+    if (python_home)
+        return apr_psprintf(p, "modpy: PythonHome %s: no %s (modpy was built for Python %d.%d)",
+                            python_home, program, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    return apr_psprintf(p, "modpy: %s, the python modpy was built with, is gone: name the python "
+                        "to embed with PythonHome (`python -m modpy module-config` prints the line)",
+                        program);
+}
+
+/* The running interpreter's sys.executable differs from `program`: Python
+ * cannot be started again in this process, so a changed PythonHome waits
+ * for a full stop and start. */
+static void warn_if_other_python(const char *program)
+{
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *running = PySys_GetObject("executable");
+    const char *name = running ? PyUnicode_AsUTF8(running) : NULL;
+
+    if (name && strcmp(name, program) != 0)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL,
+                     "modpy: PythonHome asks for %s, but this Apache runs %s until it is "
+                     "stopped and started again (a restart keeps the interpreter)", program, name);
+    PyErr_Clear();
+    PyGILState_Release(gil);
+}
+
+/* Start the interpreter, whatever PATH says, and pin libpython so that
+ * Apache's module unload on restart never unmaps it. */
+static const char *start_python(apr_pool_t *p)
+{
+    const char *program = python_program(p), *why;
     PyConfig config;
     PyStatus status;
 
     if (!dlopen(MODPY_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE))
         return "modpy: cannot load " MODPY_LIBPYTHON;
-    python_pid = getpid();
-    if (Py_IsInitialized())
-        return NULL;                 /* a restart: Python lives on */
-
+    if (Py_IsInitialized()) {        /* a restart: Python lives on */
+        warn_if_other_python(program);
+        return NULL;
+    }
+    if ((why = missing_program(p, program)))
+        return why;
     PyConfig_InitPythonConfig(&config);
     config.use_environment = 0;      /* no PYTHONHOME/PYTHONPATH from httpd's env */
     config.user_site_directory = 0;
     config.install_signal_handlers = 0;   /* signals are Apache's */
     config.configure_c_stdio = 0;
     config.parse_argv = 0;
-    status = PyConfig_SetBytesString(&config, &config.program_name, MODPY_PYTHON);
+    status = PyConfig_SetBytesString(&config, &config.program_name, program);
     if (!PyStatus_Exception(status))
         status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status))
-        return "modpy: cannot initialise Python " MODPY_PYTHON;
+        return apr_psprintf(p, "modpy: cannot initialise Python %s: %s", program,
+                            status.err_msg ? status.err_msg : "unknown error");
+    python_pid = getpid();
     PyEval_SaveThread();             /* cffi takes the GIL per call */
     return NULL;
 }
 
-/* Find the cffi library next to this module, pin it, bind the entries. */
+/* Find the cffi library next to this module (the file, not a link to it),
+ * pin it, bind the entries. */
 static const char *bind_entries(void)
 {
     Dl_info self;
-    char path[4096];
+    char path[PATH_MAX];
     void *lib;
     char *slash;
 
-    if (!dladdr((void *)&pyshim_module, &self) || !self.dli_fname)
+    /* resolved: install-module links Apache's modules directory to it */
+    if (!dladdr((void *)&pyshim_module, &self) || !self.dli_fname
+        || !realpath(self.dli_fname, path))
         return "modpy: cannot find where mod_pyshim.so was loaded from";
-    apr_cpystrn(path, self.dli_fname, sizeof(path));
     slash = strrchr(path, '/');
     if (!slash || (size_t)(slash - path) + sizeof(MODPY_FFI_NAME) + 1 > sizeof(path))
         return "modpy: mod_pyshim.so path too long";
@@ -118,14 +170,56 @@ static const char *bind_entries(void)
     return NULL;
 }
 
-static void boot(void)
+/* The modules that embed Python too: with either loaded, the two
+ * interpreters' starts collide (Python aborts in PyEval_SaveThread). */
+static const char *const rivals[][2] = {
+    {"mod_python.c", "mod_python (python_module; Debian: a2dismod python)"},
+    {"mod_wsgi.c", "mod_wsgi (wsgi_module; Debian: a2dismod wsgi)"},
+};
+
+static const char *rival_loaded(apr_pool_t *p)
 {
-    boot_error = start_python();
+    size_t i;
+
+    for (i = 0; i < sizeof(rivals) / sizeof(rivals[0]); i++)
+        if (ap_find_linked_module(rivals[i][0]))
+            return apr_psprintf(p, "modpy: %s is loaded too: it embeds Python as well, "
+                                "and one Apache cannot run both; remove its LoadModule", rivals[i][1]);
+    return NULL;
+}
+
+static void python_after_fork(void);
+
+/* Once a config pass, before the first directive that needs Python (the
+ * pass's pre_config, or an earlier PythonDirectives): PythonHome and every
+ * LoadModule have been read by then. */
+static void boot(apr_pool_t *p)
+{
+    if (booted)
+        return;
+    booted = 1;
+    python_after_fork();
+    boot_error = start_python(p);
     if (!boot_error)
         boot_error = bind_entries();
     if (!boot_error && !py.boot(pyshim_module.module_index))
         boot_error = "modpy: the Python runtime failed to start "
                      "(the traceback is on Apache's stderr)";
+}
+
+/* PythonHome DIR: the prefix (a virtualenv, or /usr) whose python to
+ * embed.  Read as Apache reads the file (EXEC_ON_READ), before Python
+ * starts; so it is server-wide wherever it stands, as Define is. */
+static const char *set_python_home(cmd_parms *cmd, void *dconf, const char *dir)
+{
+    if (python_home)
+        return apr_psprintf(cmd->pool, "PythonHome given twice (first %s)", python_home);
+    if (booted)
+        return "PythonHome must come before PythonDirectives (Python has started already)";
+    if (dir[0] != '/')
+        return apr_psprintf(cmd->pool, "PythonHome %s: an absolute path, please", dir);
+    python_home = apr_pstrdup(cmd->pool, dir);
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -172,10 +266,9 @@ static void *merge_srv_config(apr_pool_t *p, void *basev, void *addv)
 /* ------------------------------------------------------------------ */
 /* Directives: every one is parsed in Python.                          */
 
-static void python_after_fork(void);
-
 static const char *directive(cmd_parms *cmd, void *dconf, const char *args)
 {
+    boot(cmd->pool);
     if (boot_error)
         return boot_error;
     /* `-k start` detaches (forks) between the two config reads: the new
@@ -195,6 +288,7 @@ static const char *filter_directive(cmd_parms *cmd, void *dconf, const char *arg
 
     ap_getword_conf(cmd->temp_pool, &rest);
     name = ap_getword_conf(cmd->temp_pool, &rest);
+    boot(cmd->pool);
     if (boot_error)
         return boot_error;
     if (*name)
@@ -240,6 +334,8 @@ static const command_rec directives[] = {
     /* runs as Apache reads it, so the directives it declares exist for the
      * lines that follow (modpy/directive_module.py) */
     DIRECTIVE("PythonDirectives", RSRC_CONF | EXEC_ON_READ, "PythonDirectives package.module"),
+    AP_INIT_TAKE1("PythonHome", set_python_home, NULL, RSRC_CONF | EXEC_ON_READ,
+                  "PythonHome /prefix/of/the/python/to/embed (a virtualenv, or /usr)"),
     {NULL}
 };
 
@@ -353,6 +449,13 @@ static int process_connection(conn_rec *c)
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
+    const char *rival = rival_loaded(ptemp);
+
+    if (rival) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, NULL, APLOGNO(10402) "%s", rival);
+        return !OK;
+    }
+    boot(pconf);
     if (!boot_error)
         return OK;
     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, NULL, APLOGNO(10401) "%s", boot_error);
@@ -366,7 +469,7 @@ static void python_after_fork(void)
 {
     PyGILState_STATE gil;
 
-    if (getpid() == python_pid)
+    if (getpid() == python_pid || !Py_IsInitialized())
         return;
     gil = PyGILState_Ensure();
     PyOS_AfterFork_Child();
@@ -433,7 +536,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 
 static void register_hooks(apr_pool_t *p)
 {
-    boot();
+    python_pid = getpid();           /* a reload: Python's state is this process's */
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);

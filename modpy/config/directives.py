@@ -34,6 +34,25 @@ class Where:
         return self.directory is None
 
 
+def section_directory(path: Optional[str], sections: list) -> Optional[str]:
+    """The directory of a directive's section, where its handler modules
+    are found: Apache's path of the section, except in a <Files> or
+    <FilesMatch> section, whose path is only a file name pattern: there, as
+    in mod_python 3.5, the directory of the <Directory> around it (a <Files>
+    in <Directory "/x">: "/x/").  `sections` are the enclosing sections,
+    innermost first, as (name, arguments) from the config tree."""
+    names = [name.lower() for name, _ in sections]
+    if not names or names[0] not in ("<files", "<filesmatch"):
+        return path
+    for name, args in sections:
+        if name.lower() in ("<directory", "<directorymatch"):
+            words = grammar.split_words(args.rstrip().removesuffix(">"))
+            if name.lower() == "<directorymatch" or words[0] == "~":
+                return words[-1]                # a regular expression, as Apache keeps it
+            return os.path.join(words[0], "")
+    return path
+
+
 Action = Callable[[str, str, Where, DirConfig, ServerConfig], None]
 
 

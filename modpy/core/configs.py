@@ -35,7 +35,7 @@ def directive(cmd, dconf, sconf, args) -> object:
             directive_module.load(cmd, text(args) or "")
             return NULL
         where = directives.Where(
-            directory=text(cmd.path),
+            directory=directives.section_directory(text(cmd.path), _sections(cmd)),
             origin=_origin(cmd),
             htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
             location=_section(cmd) in ("<location", "<locationmatch"),
@@ -61,6 +61,16 @@ def directive(cmd, dconf, sconf, args) -> object:
         if server_config.optimize:
             runtime.optimize = 1
     return NULL
+
+
+def _sections(cmd) -> list:
+    """The sections around the directive, innermost first."""
+    found = []
+    section = cmd.directive.parent if cmd.directive != NULL else NULL
+    while section != NULL:
+        found.append((text(section.directive), text(section.args) or ""))
+        section = section.parent
+    return found
 
 
 def _origin(cmd) -> str:

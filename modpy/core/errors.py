@@ -10,6 +10,11 @@ import traceback
 from typing import Optional
 
 
+class OutsideApache(ImportError):
+    """A part of modpy that needs Apache was imported where no Apache has
+    loaded the cffi library: a test run, a script importing a handler."""
+
+
 class SERVER_RETURN(Exception):
     """Raise to end the phase with a status: `raise apache.SERVER_RETURN(
     apache.HTTP_FORBIDDEN)`, or with `(result, status)` to set req.status

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
+from modpy.core.errors import OutsideApache
+
 try:
     from modpy._modpy_ffi import ffi, lib
 except ImportError as e:  # pragma: no cover - only outside Apache
-    raise ImportError(
+    raise OutsideApache(
         "this part of modpy runs only inside Apache httpd (LoadModule pyshim_module ...)"
     ) from e
 

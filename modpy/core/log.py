@@ -1,5 +1,13 @@
 """Apache's error log from Python: apache.log_error, req.log_error, and the
 plumbing that sends `print(file=sys.stderr)` and the `logging` module there.
+
+`logging` is left as Python users know it: the root logger has no handler,
+so `logging.basicConfig(...)` and a logger's own handlers work as anywhere,
+and a record that reaches no handler goes to the error log at its level
+(`logging.lastResort`, WARNING and up, as in any Python program).  A record
+made while a thread serves a request carries `client` (the client's
+address) and `log_id` (the request's log id, Apache's %L), and the error log
+lines of this module name the client as `req.log_error` does.
 """
 from __future__ import annotations
 
@@ -7,10 +15,11 @@ import io
 import logging
 import sys
 import threading
+from typing import Callable, Optional
 
 from modpy import constants as C
 from modpy.core import runtime
-from modpy.core.ffi import NULL, data_bytes, ffi, lib
+from modpy.core.ffi import NULL, data_bytes, ffi, lib, text
 
 _FILE = ffi.new("char[]", b"modpy")
 
@@ -29,6 +38,56 @@ def log_error(message, level: int = C.APLOG_ERR, server=None) -> None:
 def log_rerror(r, message, level: int = C.APLOG_ERR) -> None:
     """ap_log_rerror: with the request's client address and log id."""
     lib.ap_log_rerror_(_FILE, 0, runtime.module_index, level & 0xF, 0, r, b"%s", _message(message))
+
+
+_REQUEST_ENTRIES: dict = {}     # code of an entry point -> its request_rec from its locals
+
+
+def request_entry(function, request: Callable[[dict], object]) -> None:
+    """Mark `function` as an entry point that serves a request: `request`
+    finds the request_rec (or NULL) among its local variables."""
+    _REQUEST_ENTRIES[function.__code__] = request
+
+
+def current_request():
+    """The request_rec the running thread is serving, or None.  Read from
+    the thread's own stack, so that no request pays for it until
+    something is logged."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        find = _REQUEST_ENTRIES.get(frame.f_code)
+        if find is not None:
+            r = find(frame.f_locals)
+            return r if r != NULL else None
+        frame = frame.f_back
+    return None
+
+
+def request_log_id(r) -> Optional[str]:
+    """The request's log id (Apache's %L in ErrorLogFormat), made as
+    Apache makes it the first time something asks."""
+    if r.log_id == NULL:
+        lib.ap_run_generate_log_id(r.connection, r, ffi.addressof(r, "log_id"))
+    return text(r.log_id)
+
+
+def _record_with_request(make: Callable) -> Callable:
+    """A LogRecord factory around `make` adding `client` and `log_id`."""
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        r = current_request()
+        record.client = text(r.useragent_ip) if r is not None else None
+        record.log_id = request_log_id(r) if r is not None else None
+        return record
+    return factory
+
+
+def _log_line(line: str, level: int) -> None:
+    r = current_request()
+    if r is not None:
+        log_rerror(r, line, level)
+    else:
+        log_error(line, level)
 
 
 class ErrorLogStream(io.TextIOBase):
@@ -50,14 +109,14 @@ class ErrorLogStream(io.TextIOBase):
         *lines, pending = pending.split("\n")
         self._local.pending = pending
         for line in lines:
-            log_error(line, self.level)
+            _log_line(line, self.level)
         return len(s)
 
     def flush(self) -> None:
         pending = getattr(self._local, "pending", "")
         if pending:
             self._local.pending = ""
-            log_error(pending, self.level)
+            _log_line(pending, self.level)
 
 
 _LEVELS = ((logging.CRITICAL, C.APLOG_CRIT), (logging.ERROR, C.APLOG_ERR),
@@ -71,13 +130,15 @@ class ErrorLogHandler(logging.Handler):
         try:
             level = next((ap for py, ap in _LEVELS if record.levelno >= py), C.APLOG_DEBUG)
             for line in self.format(record).splitlines() or [""]:
-                log_error(line, level)
+                _log_line(line, level)
         except Exception:
             self.handleError(record)
 
 
 def install() -> None:
-    """Route stderr and the root logger to the error log (once a process)."""
+    """Route stderr to the error log, and records no handler took (once a
+    process)."""
     if not isinstance(sys.stderr, ErrorLogStream):
         sys.stderr = ErrorLogStream(C.APLOG_ERR, "<stderr>")
-        logging.getLogger().addHandler(ErrorLogHandler())
+        logging.lastResort = ErrorLogHandler(logging.WARNING)
+        logging.setLogRecordFactory(_record_with_request(logging.getLogRecordFactory()))

@@ -61,6 +61,9 @@ def run(f, bb, mode: int, block: int, readbytes: int) -> int:
     return lib.APR_SUCCESS
 
 
+log.request_entry(run, lambda local: local["f"].r)       # NULL for a connection filter
+
+
 def _through(f, bb, mode, block, readbytes) -> int:
     if mode < 0:
         return lib.ap_pass_brigade(f.next, bb)

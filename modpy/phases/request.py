@@ -15,7 +15,7 @@ import weakref
 from modpy import constants as C
 from modpy.config.model import DirConfig, HandlerEntry
 from modpy.config.phase_table import PHASES, TRANS, Phase
-from modpy.core import runtime
+from modpy.core import log, runtime
 from modpy.core.clienterror import ClientError
 from modpy.core.configs import resolve
 from modpy.core.errors import SERVER_RETURN, error_page, headline, server_return_value
@@ -67,6 +67,8 @@ def phase(r, which: int, dconf, slot) -> int:
                     if table is not None:
                         tables.watch(r.pool, table)
 
+
+log.request_entry(phase, lambda local: local["r"])   # records logged below carry its client
 
 def _run_handlers(req: Request, ph: Phase, config: DirConfig) -> int:
     """The phase's handlers, by the manual's rules (run_stack).  The usual

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
@@ -60,9 +61,11 @@ def load_module_line(name: str) -> Optional[str]:
     return f"LoadModule {name}_module {path}" if os.path.exists(path) else None
 
 
-def module_config() -> list[str]:
-    """What a system httpd.conf needs to load modpy."""
-    return [f"LoadModule pyshim_module {SHIM}"]
+def module_config(shim: str = SHIM, home: Optional[str] = sys.prefix) -> list[str]:
+    """What an httpd.conf needs to load modpy and embed the python running
+    this: PythonHome is its prefix (a virtualenv's own), which the shim
+    reads before Python starts (None: the python modpy was built with)."""
+    return [f"LoadModule pyshim_module {shim}", *([f"PythonHome {home}"] if home else [])]
 
 
 @dataclass
@@ -79,6 +82,9 @@ class HttpdConf:
     listen: str = "127.0.0.1"
     extra_listen: list = field(default_factory=list)   # more "addr:port" to listen on
     load_modpy: bool = True                 # False: plain Apache, for side-by-side baselines
+    python_home: Optional[str] = sys.prefix     # PythonHome; None: the build's python
+    user: Optional[str] = None              # User and Group of the children (root only)
+    group: Optional[str] = None
 
     def render(self) -> str:
         if self.mpm not in MPMS:
@@ -96,7 +102,9 @@ class HttpdConf:
             *[f"Listen {addr}" for addr in self.extra_listen],
             f"ServerName {self.listen}:{self.port}",
             *[line for line in loads if line],
-            *(module_config() if self.load_modpy else []),
+            *(module_config(home=self.python_home) if self.load_modpy else []),
+            *([f"User {self.user}"] if self.user else []),
+            *([f"Group {self.group}"] if self.group else []),
             "TypesConfig /etc/mime.types" if os.path.exists("/etc/mime.types") else "",
             'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
             f'CustomLog "{self.root}/access.log" common',

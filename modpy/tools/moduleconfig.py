@@ -12,6 +12,7 @@ from typing import Optional, TextIO
 
 from modpy.tools import fileaccess
 from modpy.tools.apacheconf import PACKAGE_DIR, SHIM, module_config
+from modpy.tools.libpython import find as find_libpython
 
 ENVVARS = "/etc/apache2/envvars"
 
@@ -26,31 +27,37 @@ def build_facts():
     return _buildinfo
 
 
-def built_by_this_python() -> bool:
-    """The build compiles the building python's path into mod_pyshim.so:
-    is that this interpreter (so the paths checked here are the right ones)?"""
-    facts = build_facts()
-    return facts is not None and facts.PYTHON == os.path.abspath(sys.executable)
-
-
 def libpython() -> Optional[str]:
     """The shared libpython the shim loads, as the build recorded it."""
     facts = build_facts()
     return facts.LIBPYTHON if facts is not None else None
 
 
+def own_libpython() -> Optional[str]:
+    """This interpreter's shared libpython, if it has one."""
+    found = find_libpython()
+    return os.path.join(*found) if found else None
+
+
 def header() -> list[str]:
-    python = os.path.abspath(sys.executable)
+    """What the lines below load, and a WARNING when this python cannot be
+    the one embedded: the shim is linked against the build's libpython, so
+    PythonHome may name any python of that libpython (any virtualenv of
+    the same base), and no other."""
     version = ".".join(map(str, sys.version_info[:3]))
+    built, own = libpython(), own_libpython()
     lines = [
         "# modpy: mod_python handlers, filters and Python* directives on the C shim mod_pyshim.so.",
-        "# The module symbol is pyshim_module. Do not also load mod_python (python_module):",
-        "# both define the same Python* directives and SetHandler mod_python.",
+        "# The module symbol is pyshim_module. Do not also load mod_python (python_module) or",
+        "# mod_wsgi: they embed Python too, and modpy refuses to start beside them.",
     ]
-    if built_by_this_python():
-        lines.append(f"# Embedded Python {version}: {python} (libpython {libpython() or 'not found'}).")
+    if built and own and os.path.realpath(built) == os.path.realpath(own):
+        lines.append(f"# Embedded Python {version}: {os.path.abspath(sys.executable)} (PythonHome below; "
+                     f"libpython {built}).")
     else:
-        lines.append(f"# WARNING: {SHIM} was not built by {python}; it embeds the interpreter that built it.")
+        lines.append(f"# WARNING: {SHIM} is linked against {built or 'an unknown libpython'}, but "
+                     f"{os.path.abspath(sys.executable)} uses {own or 'no shared libpython'}: run this "
+                     "with a python of that libpython, or reinstall modpy with this one.")
     return lines
 
 
@@ -99,23 +106,29 @@ def warn_unreadable(who: fileaccess.Identity, err: TextIO) -> int:
     return count
 
 
-def run(user: Optional[str], group: Optional[str], out: TextIO, err: TextIO) -> int:
-    """Print the config; check readability for the run user (from --user,
-    else Debian's envvars).  Exit status 0 even with warnings: they are
-    advice, the lines are right either way.  2 for an unknown user."""
-    print("\n".join(header() + module_config()), file=out)
-    user = user or envvars_setting("APACHE_RUN_USER")
-    group = group or (envvars_setting("APACHE_RUN_GROUP") if user else None)
+def check_run_user(user: Optional[str], group: Optional[str], err: TextIO,
+                   envvars: str = ENVVARS) -> int:
+    """Warn about what the run user (from --user, else Debian's envvars)
+    cannot read.  0 even with warnings: they are advice; 2 for an unknown
+    user."""
+    user = user or envvars_setting("APACHE_RUN_USER", envvars)
+    group = group or (envvars_setting("APACHE_RUN_GROUP", envvars) if user else None)
     if not user:
-        print("# No run user known (no --user, no APACHE_RUN_USER in " + ENVVARS + "): "
+        print("# No run user known (no --user, no APACHE_RUN_USER in " + envvars + "): "
               "readability not checked.", file=err)
         return 0
     try:
         who = fileaccess.Identity.of(user, group)
     except ValueError as e:
-        print(f"modpy module-config: {e}", file=err)
+        print(f"modpy: {e}", file=err)
         return 2
     if warn_unreadable(who, err):
         print("WARNING: fix the modes above (chmod o+rx on directories, o+r on files), or install "
               "modpy and its virtualenv somewhere the run user can read.", file=err)
     return 0
+
+
+def run(user: Optional[str], group: Optional[str], out: TextIO, err: TextIO) -> int:
+    """Print the config, then check readability for the run user."""
+    print("\n".join(header() + module_config()), file=out)
+    return check_run_user(user, group, err)

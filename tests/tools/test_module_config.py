@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
 
 import pytest
 
@@ -121,8 +122,19 @@ def test_warns_about_a_venv_under_a_private_directory(world_readable_dir):
     assert "run as nobody" in lines[0]
     site = [line for line in lines if line.startswith(f"WARNING: {private}: directory not searchable")]
     assert len(site) == 1 and os.path.join(venv, "lib") in site[0], result.stderr
-    # this venv did not build the shim, and module-config says so
-    assert "was not built by" in result.stdout
+    # another venv of the build's python: embedded by naming it
+    assert f"PythonHome {venv}" in result.stdout.splitlines()
+    assert "WARNING" not in result.stdout
+
+
+def test_a_python_of_another_libpython_is_warned_about(monkeypatch):
+    """The shim is linked against the build's libpython: PythonHome cannot
+    make it embed a python of another one."""
+    monkeypatch.setattr(moduleconfig, "build_facts", lambda: types.SimpleNamespace(
+        LIBPYTHON="/opt/python9.9/lib/libpython9.9.so.1.0"))
+    warning = moduleconfig.header()[-1]
+    assert warning.startswith(f"# WARNING: {SHIM} is linked against /opt/python9.9/lib/libpython9.9.so.1.0")
+    assert moduleconfig.own_libpython() in warning
 
 
 def test_unknown_user_is_a_clear_error():
