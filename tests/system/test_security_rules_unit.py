@@ -38,3 +38,29 @@ def test_signatures_are_compared_in_constant_time_before_unmarshalling(monkeypat
     order.clear()
     assert type(SignedCookie.parse("s=" + "0" * 32 + "v", "k")["s"]) is Cookie
     assert order == ["compare"]
+
+
+def test_publisher_passwords_are_compared_in_constant_time(monkeypatch):
+    import modpy.handlers.publisher as publisher
+    compared = []
+    real = publisher.hmac.compare_digest
+    monkeypatch.setattr(publisher.hmac, "compare_digest",
+                        lambda a, b: compared.append((a, b)) or real(a, b))
+    assert publisher._password_matches("s\u00e9cret", "s\u00e9cret")
+    assert not publisher._password_matches(b"secret", "secreT")
+    assert not publisher._password_matches(None, "anything")      # unknown user: same work
+    assert len(compared) == 3 and all(type(a) is type(b) is bytes for a, b in compared)
+
+
+def test_the_python_multipart_floor_has_the_api_formdata_uses():
+    """formdata passes max_header_count, which python-multipart has only
+    since 0.0.27: an older one made every multipart POST a 500."""
+    import inspect
+    import os
+    from python_multipart import MultipartParser
+    import modpy.library.formdata as formdata
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "pyproject.toml")) as f:
+        floor = re.search(r'"python-multipart>=([0-9.]+)"', f.read()).group(1)
+    assert tuple(map(int, floor.split("."))) >= formdata.MULTIPART_FLOOR
+    assert "max_header_count" in inspect.signature(MultipartParser).parameters
