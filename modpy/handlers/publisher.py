@@ -42,6 +42,8 @@ _UNPUBLISHABLE = (types.ModuleType, type, types.BuiltinFunctionType, types.Built
 _DATA = frozenset({str, bytes, int, float, complex, bool, type(None), list, tuple, dict,
                    set, frozenset})
 METHODS = ("GET", "POST", "HEAD")        # what mod_python 3.3+ publishes to
+_MISSING = object()      # no such attribute or guard (None is a guard: a false __auth__)
+_UNREADABLE = object()   # a guard assigned in a function body that cannot be read
 
 
 def module_path(filename: Optional[str]) -> str:
@@ -99,9 +101,6 @@ def _attribute(obj: Any, name: str) -> Any:
 
 
 # authentication ------------------------------------------------------------
-
-_MISSING = object()      # no such guard (None is a guard: a false __auth__)
-_UNREADABLE = object()   # a guard assigned in a function body that cannot be read
 
 def _nested(func: Any, name: str) -> Any:
     """An __auth__/__access__ written inside the published function's body:
