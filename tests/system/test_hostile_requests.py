@@ -387,3 +387,31 @@ def test_a_session_lock_wait_is_bounded(server):
     holder.join()
     assert r.status_code == 500 and waited < 2.5, (r.status_code, waited)
     assert "LockTimeout" in str(log) and "not had within 1 s" in str(log)
+
+
+def test_session_cookie_is_secure_over_https(apache_factory, tmp_path):
+    import subprocess
+    from modpy.tools.apacheconf import DEFAULT_MODULES
+    from tests.apache import free_port
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=modpy-test", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    port = free_port()
+    server = apache_factory(f"""
+        <Directory "{{htdocs}}">
+            SetHandler mod_python
+            PythonHandler h
+            PythonOption mod_python.file_session.database_directory {{root}}/sessions
+        </Directory>
+        <VirtualHost 127.0.0.1:{port}>
+            SSLEngine on
+            SSLCertificateFile {cert}
+            SSLCertificateKeyFile {key}
+        </VirtualHost>
+    """, modules=DEFAULT_MODULES + ("socache_shmcb", "ssl"), extra_listen=[f"127.0.0.1:{port}"])
+    server.write("h.py", HANDLER)
+    server.start()
+    cookie = httpx.get(f"https://127.0.0.1:{port}/count", verify=False).headers["Set-Cookie"]
+    assert "; secure; HttpOnly; SameSite=Lax" in cookie, cookie
+    assert "secure" not in fresh(server, "/count").headers["Set-Cookie"]
