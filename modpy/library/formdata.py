@@ -155,12 +155,8 @@ class _TextMembers:
 
 class StringField(str):
     """A form value as FieldStorage[name] gives it: a str with `.value`
-    (itself) and `.name`, as cgi's fields have."""
-
-    def __new__(cls, value: str, name: Optional[str] = None) -> "StringField":
-        field = super().__new__(cls, value)
-        field.name = name
-        return field
+    (itself), as cgi's fields have.  Nothing is stored on it: a str
+    subclass with an attribute of its own costs some 500 bytes more."""
 
     @property
     def value(self) -> str:
@@ -182,7 +178,7 @@ class TextField(_TextMembers):
         return io.StringIO(self.value)
 
     def as_item(self) -> StringField:
-        return StringField(self.value, self.name)
+        return StringField(self.value)
 
     def __repr__(self) -> str:
         return f"Field({self.name!r}, {self.value!r})"
@@ -226,7 +222,7 @@ class Field:
         """What FieldStorage[name] gives: a StringField unless an upload."""
         if self.filename is not None:
             return self
-        return StringField(self.value, self.name)
+        return StringField(self.value)
 
     def __repr__(self) -> str:
         return f"Field({self.name!r}, {self.value if self.filename is None else self.filename!r})"
