@@ -527,7 +527,7 @@ class Request:
         """Add methods to the Allow header Apache sends (with 405/OPTIONS)."""
         if isinstance(methods, (str, bytes)):
             raise TypeError("allow_methods takes a list of method names")
-        names = [ffi.new("char[]", to_bytes(m, "method")) for m in methods]
+        names = [ffi.new("char[]", header_bytes(m, "a method name")) for m in methods]
         lib.ap_allow_methods(self._r, int(bool(reset)), *names, ffi.cast("char *", 0))
 
     def construct_url(self, uri: Union[str, bytes]) -> str:

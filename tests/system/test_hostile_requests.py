@@ -110,6 +110,9 @@ def handler(req):
         setattr(req, FIELDS[what], "text/plain\\r\\nX-Injected: 1")
         req.write("should not be sent")
         return apache.OK
+    if what == "am":
+        req.allow_methods(["GET", "FOO\\r\\nX-Injected: 1"])
+        return apache.HTTP_METHOD_NOT_ALLOWED
     req.content_type = "text/plain"
     s = Session.FileSession(req)
     if what == "login":
@@ -330,14 +333,15 @@ def test_wsgi_uri_outside_the_base_uri_is_404(server):
 
 # response splitting -------------------------------------------------------------
 
-@pytest.mark.parametrize("name, field", [("ct", "content_type"), ("ce", "content_encoding"),
-                                         ("sl", "status_line"), ("vv", "vlist_validator")])
+@pytest.mark.parametrize("name, field", [("ct", "req.content_type"), ("ce", "req.content_encoding"),
+                                         ("sl", "req.status_line"), ("vv", "req.vlist_validator"),
+                                         ("am", "a method name")])
 def test_request_fields_refuse_line_breaks(server, name, field):
     log = LogSince(server)
     reply = exchange(server, b"GET /h/%s HTTP/1.0\r\nHost: x\r\n\r\n" % name.encode())
     assert reply.startswith(b"HTTP/1.1 500 "), reply[:300]
     assert not re.search(rb"(?im)^x-injected", reply) and b"should not be sent" not in reply
-    assert f"ValueError: req.{field} must not contain a CR or LF character" in str(log)
+    assert f"ValueError: {field} must not contain a CR or LF character" in str(log)
 
 
 # sessions ----------------------------------------------------------------------
