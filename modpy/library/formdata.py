@@ -74,12 +74,10 @@ class Limits:
             text = options.get(option)
             if text is None:
                 continue
-            try:
-                values[attr] = int(text)
-            except ValueError:
-                values[attr] = -1
-            if values[attr] < 1:
+            value = int(text) if text.strip().isdigit() else 0
+            if value < 1:
                 raise ValueError(f"PythonOption {option} {text!r}: give a positive whole number")
+            values[attr] = value
         return cls(**values)
 
 
@@ -384,9 +382,9 @@ class FieldList(list):
 def _dropping_index(name: str):
     change = getattr(list, name)
 
-    def method(self, *args):
+    def method(self, *args, **kwargs):
         self._index = None
-        return change(self, *args)
+        return change(self, *args, **kwargs)
     method.__name__ = name
     return method
 
