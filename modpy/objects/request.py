@@ -21,8 +21,19 @@ from modpy.config.model import HandlerEntry
 from modpy.config.phase_table import BY_DIRECTIVE, HEADER_PARSER
 from modpy.core import cleanups, clienterror, log, runtime
 from modpy.core.clienterror import ClientError
-from modpy.core.ffi import (ENCODING, ERRORS, NULL, c_string, data_bytes, ffi, header_bytes, lib,
-                            pstr, text, to_bytes)
+from modpy.core.ffi import (
+    ENCODING,
+    ERRORS,
+    NULL,
+    c_string,
+    data_bytes,
+    ffi,
+    header_bytes,
+    lib,
+    pstr,
+    text,
+    to_bytes,
+)
 from modpy.devloop import timing
 from modpy.objects import records
 from modpy.objects.brigade import apr_error, os_error

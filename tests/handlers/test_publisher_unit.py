@@ -5,8 +5,14 @@ import types
 
 import pytest
 
-from modpy.handlers.publisher import (_MISSING, _attribute, _published, guess_content_type,
-                                      module_path, path_names)
+from modpy.handlers.publisher import (
+    _MISSING,
+    _attribute,
+    _published,
+    guess_content_type,
+    module_path,
+    path_names,
+)
 
 
 def test_module_path(tmp_path):

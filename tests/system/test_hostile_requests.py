@@ -7,13 +7,15 @@ import base64
 import os
 import re
 import socket
+import subprocess
 import threading
 import time
 
 import httpx
 import pytest
 
-from tests.apache import read_until_close
+from modpy.tools.apacheconf import DEFAULT_MODULES
+from tests.apache import Apache, free_port, read_until_close
 
 SITE = """
     PythonPath "sys.path + ['{htdocs}']"
@@ -143,8 +145,6 @@ def application(environ, start_response):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from modpy.tools.apacheconf import DEFAULT_MODULES
-    from tests.apache import Apache
     root = tmp_path_factory.mktemp("round2")
     server = Apache(str(root), SITE, modules=DEFAULT_MODULES + ("authn_file",))
     for directory in ("pub", "roomy"):
@@ -398,9 +398,6 @@ def test_a_session_lock_wait_is_bounded(server):
 
 
 def test_session_cookie_is_secure_over_https(apache_factory, tmp_path):
-    import subprocess
-    from modpy.tools.apacheconf import DEFAULT_MODULES
-    from tests.apache import free_port
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=modpy-test", "-keyout", str(key), "-out", str(cert)],

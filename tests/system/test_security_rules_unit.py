@@ -1,10 +1,15 @@
 """The rules docs/security.md promises, in-process: where session ids come
 from and which ids are accepted, and how signed cookies are checked."""
+import inspect
+import os
 import re
 
 import pytest
+from python_multipart import MultipartParser
 
+import modpy.handlers.publisher as publisher
 import modpy.library.Cookie as cookies
+import modpy.library.formdata as formdata
 import modpy.library.Session as sessions
 from modpy.library.Cookie import Cookie, MarshalCookie, SignedCookie
 
@@ -41,7 +46,6 @@ def test_signatures_are_compared_in_constant_time_before_unmarshalling(monkeypat
 
 
 def test_publisher_passwords_are_compared_in_constant_time(monkeypatch):
-    import modpy.handlers.publisher as publisher
     compared = []
     real = publisher.hmac.compare_digest
     monkeypatch.setattr(publisher.hmac, "compare_digest",
@@ -55,10 +59,6 @@ def test_publisher_passwords_are_compared_in_constant_time(monkeypatch):
 def test_the_python_multipart_floor_has_the_api_formdata_uses():
     """formdata passes max_header_count, which python-multipart has only
     since 0.0.27: an older one made every multipart POST a 500."""
-    import inspect
-    import os
-    from python_multipart import MultipartParser
-    import modpy.library.formdata as formdata
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "pyproject.toml")) as f:
         floor = re.search(r'"python-multipart>=([0-9.]+)"', f.read()).group(1)
