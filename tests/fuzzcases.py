@@ -43,8 +43,11 @@ DELIBERATE_PATHS = ("/boom?", "/psp/broken-")
 COUNTS = {
     "headers": 1000, "request-line": 400, "args": 1200, "urlencoded": 800, "chunked": 500,
     "multipart": 1800, "cookies": 1000, "session": 900, "cgi": 1000, "publisher": 1000,
-    "psp": 600, "wsgi": 600,
+    "psp": 600, "wsgi": 600, "form-limits": 400,
 }
+
+# the /limits site's PythonOptions: forms at and past them are cheap to send
+LIMITS = {"max_fields": 40, "max_size": 4096, "max_files": 3}
 
 # What hostile input is made of: bytes that are not UTF-8 (a lone \xe9,
 # overlong and surrogate encodings, a code point above U+10FFFF), NUL and
@@ -69,7 +72,9 @@ class Case:
     """One request.  `refused`: the answer must not be 200 (the publisher's
     exposure rules).  `body_pattern`: a 200 answer's body must match it.
     `forbidden`: a 200 answer's body must not contain it (a tampered
-    cookie the echo handler reports as verified)."""
+    cookie the echo handler reports as verified, a header the WSGI environ
+    must hide).  `status`: the answer must have it (a form within or past
+    its limits)."""
 
     family: str
     number: int
@@ -77,6 +82,7 @@ class Case:
     refused: bool = False
     body_pattern: Optional[bytes] = None
     forbidden: tuple[bytes, ...] = ()
+    status: Optional[int] = None
 
     @property
     def name(self) -> str:
@@ -460,7 +466,9 @@ _REFUSED = (b"_private", b"%5fprivate", b"__dict__", b"__builtins__", b"__file__
             b"echo/__code__", b"index/__call__", b"obj/hello/__func__", b"obj/hello/__self__",
             b"lam/__globals__", b"greeting/upper", b"config/get", b"config/keys", b"nothere",
             b"guarded", b"./_private", b"_private/", b"obj/%5f%5fclass%5f%5f", b"print", b"open",
-            b"getattr", b"__import__", b"echo/__wrapped__", b"deliberately_missing")
+            b"getattr", b"__import__", b"echo/__wrapped__", b"deliberately_missing",
+            b"environ", b"od", b"od/keys", b"obj/prop", b"obj/prop/upper", b"obj/described",
+            b"by_name", b"by_call", b"Klass/prop")
 _PUBLISHED = (b"", b"index", b"echo", b"kw", b"obj/hello", b"greeting", b"lam", b"number/real",
               b"boom")
 _PUBLISHER_PREFIXES = (b"/pub/mod/", b"/pub/mod.py/", b"/pub/mod.txt/", b"/pub/mod.psp/")
@@ -470,11 +478,18 @@ _TRAVERSALS = (b"/pub/../../outside/canary", b"/pub/%2e%2e/%2e%2e/outside/canary
                b"/pub/mod%00.py/index", b"/pub/../../outside/canary.py/index")
 
 
+# methods the publisher refuses (405), as mod_python 3.3+ did
+_UNPUBLISHED_METHODS = (b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"PROPFIND", b"TRACK", b"FOO")
+
+
 def _publisher(d: Draw) -> Case:
-    """Publisher URL mapping: published and refused names, traversal,
-    hostile names and form fields."""
-    kind = d.rng.randrange(5)
+    """Publisher URL mapping: published and refused names (imports, getters,
+    guards that must hold), traversal, methods, hostile names and form fields."""
+    kind = d.rng.randrange(6)
     prefix = d.pick(_PUBLISHER_PREFIXES)
+    if kind == 5:
+        return Case("publisher", 0, request(prefix + d.pick(_PUBLISHED),
+                                            method=d.pick(_UNPUBLISHED_METHODS)), refused=True)
     if kind == 0:
         return Case("publisher", 0, request(prefix + d.pick(_REFUSED)), refused=True)
     if kind == 1:
@@ -496,17 +511,61 @@ def _psp(d: Draw) -> bytes:
     return request(b"/psp/" + page + b"?" + d.query())
 
 
-def _wsgi(d: Draw) -> bytes:
-    """The WSGI environ from hostile headers and queries (latin-1 rule)."""
-    headers = [(d.pick(KNOWN_HEADERS + (b"X-Fuzz",)), d.junk(HEADER_PIECES)) for _ in range(d.rng.randint(0, 4))]
+# header names the WSGI environ must never show (as Apache's CGI environment
+# hides them): credentials, httpoxy's Proxy, names with '_' or other odd bytes
+_HIDDEN_HEADERS = (b"Proxy", b"PROXY", b"X_Remote_User", b"x_remote_user", b"X-Remote_User",
+                   b"Authorization", b"Proxy-Authorization", b"X.Remote.User", b"X~Remote~User")
+_HIDDEN_KEYS = (b"HTTP_PROXY=", b"HTTP_X_REMOTE_USER=", b"HTTP_AUTHORIZATION=",
+                b"HTTP_PROXY_AUTHORIZATION=", b"HTTP_X.REMOTE", b"HTTP_X~REMOTE")
+
+
+def _wsgi(d: Draw) -> Case:
+    """The WSGI environ from hostile headers and queries (latin-1 rule),
+    hiding what Apache's CGI environment hides."""
+    headers = [(d.pick(KNOWN_HEADERS + (b"X-Fuzz",) + _HIDDEN_HEADERS), d.junk(HEADER_PIECES) or b"v")
+               for _ in range(d.rng.randint(0, 4))]
     path = b"/wsgi/app" + d.pick((b"", b"/" + _target_safe(d.junk()).replace(b"?", b"%3F")))
-    return request(path + b"?" + d.query(), headers)
+    return Case("wsgi", 0, request(path + b"?" + d.query(), headers), forbidden=_HIDDEN_KEYS)
+
+
+def _form_limits(d: Draw) -> Case:
+    """Forms at and past the /limits site's LIMITS, urlencoded (with a
+    length or chunked, fields in the query string too) and multipart (text
+    parts and uploads): 200 within every limit, 413 past any."""
+    query_fields = d.pick((0, 0, d.rng.randint(1, 50)))
+    target = b"/limits/h" + (b"?" + b"&".join(b"q%d=1" % i for i in range(query_fields))
+                             if query_fields else b"")
+    kind = d.rng.randrange(3)
+    if kind < 2:
+        fields = d.rng.randint(1, 50)
+        body = b"&".join(b"f%d=" % i + b"x" * d.rng.randint(0, d.pick((10, 200))) for i in range(fields))
+        past = query_fields + fields > LIMITS["max_fields"] or len(body) > LIMITS["max_size"]
+        headers = [(b"Content-Type", b"application/x-www-form-urlencoded")]
+        if kind == 0:
+            raw = request(target, headers, body, b"POST")
+        else:
+            chunks = b"".join(b"%x\r\n" % len(body[i:i + 700]) + body[i:i + 700] + b"\r\n"
+                              for i in range(0, len(body), 700))
+            raw = request(target, headers + [(b"Transfer-Encoding", b"chunked")],
+                          chunks + b"0\r\n\r\n", b"POST", b"")
+    else:
+        uploads = [d.chance(0.3) for _ in range(d.rng.randint(0, 8))]
+        sizes = [d.rng.randint(0, 2000) for _ in uploads]
+        parts = [b'Content-Disposition: form-data; name="p%d"%s\r\n\r\n' % (
+                 i, b'; filename="f"' if upload else b"") + b"z" * size
+                 for i, (upload, size) in enumerate(zip(uploads, sizes))]
+        body = b"".join(b"--B\r\n" + part + b"\r\n" for part in parts) + b"--B--\r\n"
+        text = sum(size for upload, size in zip(uploads, sizes) if not upload)
+        past = (query_fields + len(parts) > LIMITS["max_fields"] or sum(uploads) > LIMITS["max_files"]
+                or text > LIMITS["max_size"])
+        raw = request(target, [(b"Content-Type", b"multipart/form-data; boundary=B")], body, b"POST")
+    return Case("form-limits", 0, raw, status=413 if past else 200)
 
 
 _FAMILIES = {
     "headers": _headers, "request-line": _request_line, "args": _args, "urlencoded": _urlencoded,
     "chunked": _chunked, "multipart": _multipart, "cookies": _cookies, "session": _session,
-    "cgi": _cgi, "publisher": _publisher, "psp": _psp, "wsgi": _wsgi,
+    "cgi": _cgi, "publisher": _publisher, "psp": _psp, "wsgi": _wsgi, "form-limits": _form_limits,
 }
 
 

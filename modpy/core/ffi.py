@@ -55,5 +55,15 @@ def pstr(pool, value: Union[str, bytes], what: str = "value"):
     return lib.apr_pstrmemdup(pool, data, len(data))
 
 
+def header_bytes(value: Union[str, bytes], what: str = "value") -> bytes:
+    """to_bytes of a value that goes into the response head: CR and LF,
+    which would end its line and start a header of the writer's choosing,
+    are refused like NUL."""
+    data = to_bytes(value, what)
+    if b"\r" in data or b"\n" in data:
+        raise ValueError(f"{what} must not contain a CR or LF character")
+    return data
+
+
 def address(p) -> int:
     return int(ffi.cast("uintptr_t", p))

@@ -10,16 +10,21 @@ a directory); path_info names the object inside it, one element per path
 segment ("index" when none).  A function is called with the form fields
 that match its arguments (and `req`); what it returns is the response.
 
-Security, as the manual's traversal rules: a name starting with "_", a
-module, a class or a builtin (anything the module did not define to be
-published) is 404; __auth__/__access__/__auth_realm__ at each step guard
-with HTTP Basic authentication (401) and an access check (403).
+Security, as the manual's traversal rules and more: only GET, POST and
+HEAD are served (405 otherwise, as mod_python 3.3+); a name starting with
+"_", a module, a class, a builtin, and anything the module did not define
+itself (an imported function or an object of another module's class) is
+404, and attributes are looked up without running getters (a property is
+404).  __auth__/__access__/__auth_realm__ at each step guard with HTTP
+Basic authentication (401) and an access check (403); a guard that cannot
+be read refuses the request (500), never lets it through.
 """
 from __future__ import annotations
 
 import ast
 import base64
 import binascii
+import hmac
 import inspect
 import os
 import textwrap
@@ -33,6 +38,12 @@ from modpy.phases import importer
 _UNPUBLISHABLE = (types.ModuleType, type, types.BuiltinFunctionType, types.BuiltinMethodType,
                   types.MethodWrapperType, types.WrapperDescriptorType, types.CodeType,
                   types.FrameType, types.GeneratorType)
+# plain data a module may define and publish (its type says nothing of where it came from)
+_DATA = frozenset({str, bytes, int, float, complex, bool, type(None), list, tuple, dict,
+                   set, frozenset})
+METHODS = ("GET", "POST", "HEAD")        # what mod_python 3.3+ publishes to
+_MISSING = object()      # no such attribute or guard (None is a guard: a false __auth__)
+_UNREADABLE = object()   # a guard assigned in a function body that cannot be read
 
 
 def module_path(filename: Optional[str]) -> str:
@@ -54,19 +65,42 @@ def _refuse(status: int, why: str, req) -> None:
 
 
 def _published(obj: Any, module: types.ModuleType) -> bool:
-    """An object the module itself offers: not an import of someone else's
-    function, nor a module, class or builtin."""
+    """An object the module itself offers: a function it defines (or a
+    method of one of its objects), an object of a class it defines, or
+    plain data.  An import (`from os import environ`, someone else's
+    function), a module, a class or a builtin is not."""
     if isinstance(obj, _UNPUBLISHABLE):
         return False
-    func = getattr(obj, "__func__", obj)
+    func = obj.__func__ if isinstance(obj, types.MethodType) else obj
     if isinstance(func, types.FunctionType):
         return func.__module__ == module.__name__ or func.__globals__ is module.__dict__
-    return True
+    cls = type(obj)
+    return cls in _DATA or cls.__module__ == module.__name__
+
+
+def _attribute(obj: Any, name: str) -> Any:
+    """obj.name found the way getattr would, without running code of the
+    object's: a property, any other descriptor or __getattr__ makes it
+    _MISSING; a function of the class comes back bound, a slot's value read."""
+    try:
+        found = inspect.getattr_static(obj, name)
+    except AttributeError:
+        return _MISSING
+    if isinstance(obj, types.ModuleType) or found is not inspect.getattr_static(
+            type(obj), name, _MISSING):
+        return found                            # the module's or the instance's own value
+    if isinstance(found, types.FunctionType):
+        return types.MethodType(found, obj)
+    if isinstance(found, staticmethod):
+        return found.__func__
+    if isinstance(found, classmethod):
+        return types.MethodType(found.__func__, type(obj))
+    if isinstance(found, types.MemberDescriptorType):   # a __slots__ value: no code runs
+        return getattr(obj, name, _MISSING)
+    return _MISSING if hasattr(type(found), "__get__") else found
 
 
 # authentication ------------------------------------------------------------
-
-_MISSING = object()   # no such guard (None is a guard: a false __auth__)
 
 def _nested(func: Any, name: str) -> Any:
     """An __auth__/__access__ written inside the published function's body:
@@ -84,28 +118,57 @@ def _nested(func: Any, name: str) -> Any:
 
 
 def _assigned_constant(func: Any, name: str) -> Any:
-    """`__access__ = ["a"]` written in a function body: read the literal
-    from the source, without running the function."""
+    """`__access__ = ["a"]` or `__auth__ = USERS` written in a function
+    body: the literal, or the module-level value the name has, read from
+    the source without running the function.  Anything else is _UNREADABLE:
+    the guard is there, so the request must not go through unchecked."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError):
-        return _MISSING
+        return _UNREADABLE
     node = tree.body[0] if tree.body else None
     for stmt in getattr(node, "body", ()):
         if isinstance(stmt, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
-            try:
-                return ast.literal_eval(stmt.value)
-            except ValueError:
-                return _MISSING
-    return _MISSING
+            return _guard_value(stmt.value, func.__globals__)
+    return _UNREADABLE
 
 
-def _guard(obj: Any, name: str) -> Any:
-    found = getattr(obj, name, _MISSING)
-    if found is _MISSING and isinstance(obj, types.FunctionType):
-        found = _nested(obj, name)
+def _guard_value(node: ast.expr, module_globals: dict) -> Any:
+    if isinstance(node, ast.Name):
+        return module_globals.get(node.id, _UNREADABLE)
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _UNREADABLE
+
+
+def _guard(req, obj: Any, name: str) -> Any:
+    """The guard `name` of a traversal step, _MISSING when it has none;
+    one that is there but cannot be read ends the request with 500."""
+    func = obj.__func__ if isinstance(obj, types.MethodType) else obj
+    found = _attribute(func, name)
+    if found is _MISSING and isinstance(func, types.FunctionType):
+        found = _nested(func, name)
+    if found is _UNREADABLE:
+        req.log_error(f"mod_python.publisher: {name} of {req.uri!r} is assigned in the function "
+                      f"body but is neither a literal nor a module-level name: request refused")
+        raise SERVER_RETURN(C.HTTP_INTERNAL_SERVER_ERROR)
     return found
+
+
+def _password_matches(expected: Any, password: str) -> bool:
+    """The __auth__ dict's password (str or bytes; None for an unknown
+    user) against the client's, in constant time: the answer's timing
+    tells neither how much of a password was right nor whether the user
+    exists."""
+    given = password.encode("utf-8", "surrogateescape")
+    if isinstance(expected, str):
+        expected = expected.encode("utf-8", "surrogateescape")
+    if not isinstance(expected, bytes):
+        hmac.compare_digest(given, given)
+        return False
+    return hmac.compare_digest(expected, given)
 
 
 def _credentials(req) -> tuple[Optional[str], Optional[str]]:
@@ -126,16 +189,16 @@ def _credentials(req) -> tuple[Optional[str], Optional[str]]:
 def _check(req, obj: Any, state: dict) -> None:
     """Apply the guards one traversal step carries (the manual's order:
     __auth__, then __access__; the realm is kept for the 401)."""
-    realm = _guard(obj, "__auth_realm__")
+    realm = _guard(req, obj, "__auth_realm__")
     if realm is not _MISSING:
         state["realm"] = str(realm)
-    auth = _guard(obj, "__auth__")
+    auth = _guard(req, obj, "__auth__")
     if auth is not _MISSING:
         user, password = _credentials(req)
         if callable(auth):
             ok = user is not None and auth(req, user, password)
         elif isinstance(auth, dict):
-            ok = user is not None and user in auth and auth[user] == password
+            ok = user is not None and _password_matches(auth.get(user), password)
         else:
             ok = bool(auth)
         if not ok:
@@ -144,7 +207,7 @@ def _check(req, obj: Any, state: dict) -> None:
         if user is not None:
             req.user = user
             state["user"] = user
-    access = _guard(obj, "__access__")
+    access = _guard(req, obj, "__access__")
     if access is not _MISSING:
         user = state.get("user")
         if callable(access):
@@ -166,9 +229,11 @@ def traverse(req, module: types.ModuleType, names: list[str]) -> Any:
     for name in names:
         if name.startswith("_"):
             _refuse(C.HTTP_NOT_FOUND, f"{name!r} starts with '_' and is not published", req)
-        if not hasattr(obj, name):
-            _refuse(C.HTTP_NOT_FOUND, f"{req.uri!r}: no object {name!r}", req)
-        obj = getattr(obj, name)
+        found = _attribute(obj, name)
+        if found is _MISSING:
+            _refuse(C.HTTP_NOT_FOUND, f"{req.uri!r}: no object {name!r} (or one only code "
+                                      f"would compute: a property is not published)", req)
+        obj = found
         if not _published(obj, module):
             _refuse(C.HTTP_NOT_FOUND, f"{name!r} is a {type(obj).__name__}, not published", req)
         _check(req, obj, state)
@@ -223,6 +288,9 @@ def guess_content_type(body: str) -> str:
 
 
 def handler(req) -> int:
+    req.allow_methods(list(METHODS))
+    if req.method not in METHODS:
+        _refuse(C.HTTP_METHOD_NOT_ALLOWED, f"method {req.method} is not published", req)
     path = module_path(req.filename)
     if not os.path.isfile(path):
         _refuse(C.HTTP_NOT_FOUND, f"no module {path!r} for {req.uri!r}", req)

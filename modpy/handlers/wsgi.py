@@ -105,16 +105,23 @@ class _Errors:
 
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-_HIDDEN = {b"authorization", b"proxy-authorization"}   # as CGI: never shown to apps
+# as Apache's CGI environment and mod_wsgi: never shown to apps are the
+# credentials, and Proxy (httpoxy: HTTP_PROXY is the proxy an app's HTTP
+# client would use)
+_HIDDEN = {b"authorization", b"proxy-authorization", b"proxy"}
+# ... nor a name with anything but letters, digits and '-': `X_Remote_User`
+# would become the HTTP_X_REMOTE_USER a front proxy vouches for
+_ENV_NAME = re.compile(rb"[A-Za-z0-9-]+\Z")
 _NAMES: dict[bytes, Optional[str]] = {}                  # header name -> environ key
 _MAX_NAMES = 512
 
 
 def _header_key(name: bytes) -> Optional[str]:
+    """The environ key of a request header, None for one apps never see."""
     key = _NAMES.get(name)
     if key is None and name not in _NAMES:
         lower = name.lower()
-        if lower in _HIDDEN:
+        if lower in _HIDDEN or not _ENV_NAME.match(name):
             key = None
         elif lower == b"content-type":
             key = "CONTENT_TYPE"
@@ -149,11 +156,25 @@ def _server_constants() -> tuple[bool, bool]:
     return _MULTITHREAD, _MULTIPROCESS
 
 
+class OutsideBaseURI(LookupError):
+    """The request URI is not under base_uri: the application is not there."""
+
+
+def split_uri(uri: str, base_uri: Optional[str]) -> tuple[str, str]:
+    """(SCRIPT_NAME, PATH_INFO) of a request URI: base_uri and the rest."""
+    if not base_uri:
+        return "", uri
+    script = base_uri.rstrip("/")
+    if uri != script and not uri.startswith(script + "/"):
+        raise OutsideBaseURI(f"request URI {uri!r} is not under {BASE_URI_OPTION} {base_uri!r}")
+    return script, uri[len(script):]
+
+
 def environ(req, base_uri: Optional[str]) -> dict:
     """The PEP 3333 environ of this request, all strings latin-1 decoded:
     the environment variables Apache set for the request (SetEnv, mod_ssl's
-    HTTPS ...), the request headers as HTTP_* (Authorization hidden, as for
-    CGI) and the CGI request variables, read straight from request_rec."""
+    HTTPS ...), the request headers as HTTP_* (those CGI hides left out)
+    and the CGI request variables, read straight from request_rec."""
     r = req._r
     string = ffi.string
     env: dict = {}
@@ -171,14 +192,12 @@ def environ(req, base_uri: Optional[str]) -> dict:
         if key is not None:
             value = string(e.val).decode("latin-1") if e.val != NULL else ""
             env[key] = env[key] + ", " + value if key in env and key.startswith("HTTP_") else value
-    uri = string(r.uri).decode("latin-1") if r.uri != NULL else ""
-    if base_uri:
-        script = base_uri.rstrip("/")
-        if uri != script and not uri.startswith(script + "/"):
-            raise ValueError(f"request URI {uri!r} is not under {BASE_URI_OPTION} {base_uri!r}")
-        env["SCRIPT_NAME"], env["PATH_INFO"] = script, uri[len(script):]
-    else:
-        env["SCRIPT_NAME"], env["PATH_INFO"] = "", uri
+    env["SCRIPT_NAME"], env["PATH_INFO"] = split_uri(
+        string(r.uri).decode("latin-1") if r.uri != NULL else "", base_uri)
+    if r.user != NULL:
+        env["REMOTE_USER"] = string(r.user).decode("latin-1")
+    if r.ap_auth_type != NULL:
+        env["AUTH_TYPE"] = string(r.ap_auth_type).decode("latin-1")
     env["REQUEST_METHOD"] = string(r.method).decode("latin-1")
     env["QUERY_STRING"] = string(r.args).decode("latin-1") if r.args != NULL else ""
     env["SERVER_PROTOCOL"] = string(r.protocol).decode("latin-1")
@@ -350,7 +369,11 @@ def _log_late_failure(req, exc: BaseException) -> None:
 
 def handler(req) -> int:
     app = _application(req)
-    env = environ(req, req._config.options.get(BASE_URI_OPTION))
+    try:
+        env = environ(req, req._config.options.get(BASE_URI_OPTION))
+    except OutsideBaseURI as e:
+        req.log_error(f"mod_python.wsgi: {e}", C.APLOG_INFO)
+        return C.HTTP_NOT_FOUND
     response = _Response(req)
     result: Iterable = app(env, response.start_response)
     try:

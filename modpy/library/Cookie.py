@@ -151,6 +151,10 @@ def _pairs(s: str):
 
 
 def _parse(s: str, cls, names=None, **kw) -> dict:
+    """The first cookie of each name wins, as in Werkzeug and Go's net/http:
+    browsers send the one of the longest path first (RFC 6265 5.4), and a
+    name sent twice must not let a later copy (planted by a sibling
+    subdomain or path) stand in for it."""
     cookies: dict = {}
     current = None
     for name, value in _pairs(s or ""):
@@ -162,7 +166,8 @@ def _parse(s: str, cls, names=None, **kw) -> dict:
                 pass                            # an attribute we cannot use: left out
             continue
         current = None
-        if value is None or name.startswith("$") or (names is not None and name not in names):
+        if value is None or name.startswith("$") or (names is not None and name not in names) \
+                or name in cookies:
             continue
         current = cookies[name] = cls._incoming(name, value, **kw)
     return {name: c for name, c in cookies.items() if c is not None}

@@ -8,6 +8,13 @@ come from `secrets` (128 bits, 32 hex digits); an id of any other shape,
 unknown or expired starts a new session, so a client can never make a
 file or DBM session reach outside its directory.
 
+The cookie is HttpOnly, SameSite=Lax, and Secure when the request came
+over HTTPS, as a careful framework sets them (PythonOptions
+mod_python.session.cookie_httponly, .cookie_secure and .cookie_samesite
+change that).  At login, call regenerate_id(): the session keeps its data
+under a new id, so an id an attacker planted before (session fixation)
+is worth nothing after.
+
 With locking on (the default) one request at a time holds a session:
 lock() waits for it and registers a request cleanup that unlocks it when
 the request is over (see modpy.library.sessionlock for how processes and threads
@@ -28,13 +35,14 @@ import time
 from typing import Optional
 
 from modpy.library.Cookie import Cookie, SignedCookie, get_cookies, set_cookie_header
-from modpy.library.sessionlock import FileLock, KeyLock
+from modpy.library.sessionlock import FileLock, KeyLock, LockTimeout  # noqa: F401
 
 __all__ = ["Session", "BaseSession", "DbmSession", "FileSession", "MemorySession",
            "RedisSession", "COOKIE_NAME", "DFT_TIMEOUT", "CLEANUP_CHANCE"]
 
 COOKIE_NAME = "pysid"
 DFT_TIMEOUT = 30 * 60            # seconds
+DFT_LOCK_WAIT = 60               # seconds a request waits for a session's lock
 CLEANUP_CHANCE = 1000            # cleanup() runs once in this many new sessions
 
 _SID = re.compile(r"[0-9a-f]{32}")
@@ -61,6 +69,21 @@ def _flag(value, default: bool) -> bool:
     return str(value).strip().lower() in ("1", "true", "on", "yes")
 
 
+_SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
+
+
+def _samesite(value) -> Optional[str]:
+    """PythonOption mod_python.session.cookie_samesite: Strict, Lax, None
+    (sent as SameSite=None) or off (no attribute)."""
+    text = str(value).strip().lower()
+    if text == "off":
+        return None
+    if text not in _SAMESITE:
+        raise ValueError(f"PythonOption mod_python.session.cookie_samesite {value!r}: "
+                         f"one of Strict, Lax, None, off")
+    return _SAMESITE[text]
+
+
 def _option(options, *names, default=None):
     """The first of several PythonOption names set (newest name first)."""
     for name in names:
@@ -81,6 +104,8 @@ class BaseSession(dict):
         self._secret = secret
         self._cookie_name = _option(self._options, "mod_python.session.cookie_name",
                                     default=COOKIE_NAME)
+        self._lock_wait = float(_option(self._options, "mod_python.session.lock_wait",
+                                        default=DFT_LOCK_WAIT))
         self._new = True
         self._locked = False
         self._lock_obj = None
@@ -134,6 +159,11 @@ class BaseSession(dict):
         domain = _option(self._options, "mod_python.session.application_domain")
         if domain:
             cookie.domain = domain
+        options = self._options
+        cookie.httponly = _flag(options.get("mod_python.session.cookie_httponly"), True)
+        secure = options.get("mod_python.session.cookie_secure")
+        cookie.secure = _flag(secure, False) if secure else bool(self._req.is_https())
+        cookie.samesite = _samesite(options.get("mod_python.session.cookie_samesite") or "Lax")
         return cookie
 
     def make_cookie(self) -> None:
@@ -170,6 +200,22 @@ class BaseSession(dict):
 
     def set_timeout(self, secs: int) -> None:
         self._timeout = secs
+
+    def regenerate_id(self) -> str:
+        """Give the session a new id, keeping its data (saved under the new
+        id by save()), and send the new cookie; the old id is deleted from
+        the store.  Call it when the user logs in or gains rights, so an id
+        someone else knew before (session fixation) opens nothing after."""
+        locked = self._locked
+        self.do_delete()
+        self._stored = False
+        self.unlock()
+        self._sid = new_sid()
+        self.init_lock()
+        if locked:
+            self.lock()
+        self.make_cookie()
+        return self._sid
 
     def invalidate(self) -> None:
         """Delete the session and tell the client to drop its cookie."""
@@ -335,10 +381,11 @@ class DbmSession(BaseSession):
         super().__init__(req, sid, secret, timeout, lock)
 
     def _make_lock(self):
-        return FileLock(os.path.join(_private_dir(self._dbmfile + ".locks"), self._sid))
+        return FileLock(os.path.join(_private_dir(self._dbmfile + ".locks"), self._sid),
+                        self._lock_wait)
 
     def _open(self):
-        return _DbmAccess(self._dbmfile, self._dbmtype)
+        return _DbmAccess(self._dbmfile, self._dbmtype, self._lock_wait)
 
     def do_load(self):
         with self._open() as db:
@@ -380,9 +427,9 @@ _DBM_SUFFIXES = ("", ".dat", ".dir", ".bak", ".db", ".pag")
 class _DbmAccess:
     """`with` an exclusive lock on the dbm file, the dbm opened."""
 
-    def __init__(self, path: str, dbmtype) -> None:
+    def __init__(self, path: str, dbmtype, wait: float) -> None:
         self.path, self.dbmtype = path, dbmtype
-        self.lock = FileLock(path + ".lock")
+        self.lock = FileLock(path + ".lock", wait)
 
     def __enter__(self):
         self.lock.acquire()
@@ -427,7 +474,7 @@ class FileSession(BaseSession):
 
     def _make_lock(self):
         _private_dir(os.path.dirname(self._path(self._sid)))
-        return FileLock(self._path(self._sid, ".lock"))
+        return FileLock(self._path(self._sid, ".lock"), self._lock_wait)
 
     def do_load(self):
         try:
@@ -520,7 +567,7 @@ class MemorySession(BaseSession):
     process of a multi-process MPM has its own."""
 
     def _make_lock(self):
-        return KeyLock(self._sid)
+        return KeyLock(self._sid, self._lock_wait)
 
     def do_load(self):
         with _memory_guard:
@@ -582,7 +629,8 @@ class RedisSession(BaseSession):
     def _make_lock(self):
         return _RedisLock(self._client.lock(self._prefix + "lock:" + self._sid,
                                             timeout=self._lock_timeout, sleep=0.005,
-                                            thread_local=False))
+                                            blocking_timeout=self._lock_wait,
+                                            thread_local=False), self._lock_wait)
 
     def do_load(self):
         data = self._client.get(self._key())
@@ -601,11 +649,15 @@ class RedisSession(BaseSession):
 class _RedisLock:
     """redis-py's Lock with FileLock's interface."""
 
-    def __init__(self, lock) -> None:
-        self._lock = lock
+    def __init__(self, lock, wait: float) -> None:
+        self._lock, self._wait = lock, wait
 
     def acquire(self, blocking: bool = True) -> bool:
-        return bool(self._lock.acquire(blocking=blocking))
+        if self._lock.acquire(blocking=blocking):
+            return True
+        if blocking:
+            raise LockTimeout(f"session lock {self._lock.name} not had within {self._wait:g} s")
+        return False
 
     def release(self, remove: bool = False) -> None:
         import redis.exceptions

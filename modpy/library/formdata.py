@@ -7,6 +7,13 @@ unit tests.  Multipart bodies go through python-multipart's streaming
 parser: a file upload is written to its file as the chunks arrive and
 never held whole in memory.
 
+A form is bounded by its Limits (PythonOptions mod_python.form.max_fields,
+.max_size and .max_files): fields, the bytes held in memory (an urlencoded
+body, the text of multipart inputs) and upload files; past one the parse
+stops with FormTooLarge (HTTP 413) before the excess is read or kept.
+Fields are found through an index by name, so a form of many fields costs
+time in proportion to its size, never its square.
+
 Text follows modpy's rule: bytes decode as UTF-8 with surrogateescape, so
 hostile bytes in names, values or filenames never raise and encode back
 to the very bytes the client sent.
@@ -16,13 +23,17 @@ from __future__ import annotations
 import io
 import tempfile
 import urllib.parse
-from typing import Callable, Iterable, Optional, Union
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Optional, Union
 
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 ENCODING, ERRORS = "utf-8", "surrogateescape"
+# the first python-multipart whose MultipartParser takes max_header_count
+# (pyproject.toml's floor must be at least this)
+MULTIPART_FLOOR = (0, 0, 27)
 READ_SIZE = 65536
 # An upload stays in memory up to this size, then moves to a temporary file.
 SPOOL_SIZE = 64 * 1024
@@ -32,6 +43,67 @@ Text = Union[str, bytes]
 
 class FormError(ValueError):
     """The client sent a form that cannot be parsed (HTTP 400)."""
+    status = 400
+
+
+class FormTooLarge(FormError):
+    """The client sent a form past one of the Limits (HTTP 413)."""
+    status = 413
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a form is parsed, as a careful framework bounds it
+    (Django's defaults): fields (query string and body together), bytes
+    held in memory (an urlencoded body; the text of all multipart inputs
+    that are not uploads) and upload files (each may take a descriptor
+    until the request ends)."""
+    max_fields: int = 1000
+    max_size: int = 2621440            # 2.5 MiB
+    max_files: int = 100
+
+    OPTIONS = {"max_fields": "mod_python.form.max_fields",
+               "max_size": "mod_python.form.max_size",
+               "max_files": "mod_python.form.max_files"}
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, str]) -> "Limits":
+        """The limits PythonOptions set; ValueError naming a bad one."""
+        values = {}
+        for attr, option in cls.OPTIONS.items():
+            text = options.get(option)
+            if text is None:
+                continue
+            value = int(text) if text.strip().isdigit() else 0
+            if value < 1:
+                raise ValueError(f"PythonOption {option} {text!r}: give a positive whole number")
+            values[attr] = value
+        return cls(**values)
+
+
+class Budget:
+    """What is left of a form's Limits as its fields are parsed."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.fields, self.size, self.files = limits.max_fields, limits.max_size, limits.max_files
+
+    def take_fields(self, n: int = 1) -> None:
+        self.fields -= n
+        if self.fields < 0:
+            raise FormTooLarge(f"more form fields than {Limits.OPTIONS['max_fields']} allows")
+
+    def check_bytes(self, n: int) -> None:
+        if n > self.size:
+            raise FormTooLarge(f"more form data in memory than {Limits.OPTIONS['max_size']} allows")
+
+    def take_bytes(self, n: int) -> None:
+        self.check_bytes(n)
+        self.size -= n
+
+    def take_file(self) -> None:
+        self.files -= 1
+        if self.files < 0:
+            raise FormTooLarge(f"more uploaded files than {Limits.OPTIONS['max_files']} allows")
 
 
 def _text(data: Text) -> str:
@@ -67,12 +139,47 @@ def parse_header(value: Text) -> tuple[str, dict[str, str]]:
 
 
 # fields ------------------------------------------------------------------
+class _TextMembers:
+    """What a text input has of a Field's members, the same for all."""
+
+    __slots__ = ()
+    filename = None
+    type = "text/plain"
+    type_options: dict = {}
+    disposition = None
+    disposition_options: dict = {}
+    headers: dict = {}
+
+
 class StringField(str):
-    """A form value: a str with `.value` (itself), as cgi's fields have."""
+    """A form value as FieldStorage[name] gives it: a str with `.value`
+    (itself), as cgi's fields have.  Nothing is stored on it: a str
+    subclass with an attribute of its own costs some 500 bytes more."""
 
     @property
     def value(self) -> str:
         return str(self)
+
+
+class TextField(_TextMembers):
+    """An urlencoded input in FieldStorage.list: its name and value and
+    nothing more per field (a str subclass with a name would cost some 500
+    bytes a field, this about 60), made into a StringField when asked for."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name, self.value = name, value
+
+    @property
+    def file(self) -> io.StringIO:
+        return io.StringIO(self.value)
+
+    def as_item(self) -> StringField:
+        return StringField(self.value)
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r}, {self.value!r})"
 
 
 class Field:
@@ -95,12 +202,6 @@ class Field:
         self.headers = headers or {}
         self.filename = filename
         self._value: Optional[str] = None
-
-    @classmethod
-    def of_string(cls, name: str, value: str) -> "Field":
-        field = cls(name, io.StringIO(value), "text/plain")
-        field._value = value
-        return field
 
     @property
     def value(self):
@@ -132,22 +233,30 @@ def default_file(filename: Optional[str]):
 
 
 # bodies ------------------------------------------------------------------
-def read_all(read: Callable[[int], bytes]) -> bytes:
+def read_all(read: Callable[[int], bytes], budget: Budget) -> bytes:
+    """The whole body, which must fit the budget's bytes: reading stops
+    (FormTooLarge) as soon as it does not."""
     chunks = []
     while True:
         chunk = read(READ_SIZE)
         if not chunk:
             return b"".join(chunks)
+        budget.take_bytes(len(chunk))
         chunks.append(chunk)
 
 
 def urlencoded_fields(data: Text, keep_blank_values: bool = False,
-                      strict_parsing: bool = False) -> list[Field]:
+                      strict_parsing: bool = False,
+                      budget: Optional[Budget] = None) -> list[TextField]:
+    """The fields of an urlencoded string; with a budget, counted (each
+    '&'-separated piece, before any is parsed) against its fields."""
+    if budget is not None:
+        budget.take_fields(data.count("&" if isinstance(data, str) else b"&") + 1)
     try:
         pairs = parse_qsl(data, keep_blank_values, strict_parsing)
     except ValueError as e:
         raise FormError(f"malformed form data: {e}") from None
-    return [Field.of_string(name, value) for name, value in pairs]
+    return [TextField(name, value) for name, value in pairs]
 
 
 def boundary_of(content_type: str) -> bytes:
@@ -159,11 +268,14 @@ def boundary_of(content_type: str) -> bytes:
 
 
 class _Multipart:
-    """Builds Fields from python-multipart's callbacks as chunks arrive."""
+    """Builds Fields from python-multipart's callbacks as chunks arrive,
+    within the budget: every named part is a field, every upload a file,
+    and the data of every other part is held in memory."""
 
-    def __init__(self, file_callback, field_callback) -> None:
+    def __init__(self, file_callback, field_callback, budget: Budget) -> None:
         self.file_callback = file_callback or default_file
         self.field_callback = field_callback
+        self.budget = budget
         self.fields: list[Field] = []
         self.done = False
         self._headers: dict[str, str] = {}
@@ -195,9 +307,11 @@ class _Multipart:
         name = dopts.get("name")
         if name is None:
             return                        # a part no form input made: skipped
+        self.budget.take_fields()
         ctype, topts = parse_header(self._headers.get("content-type", "text/plain"))
         filename = dopts.get("filename")
         if filename is not None:
+            self.budget.take_file()
             sink = self.file_callback(filename)
         elif self.field_callback is not None:
             sink = self.field_callback()
@@ -208,6 +322,8 @@ class _Multipart:
 
     def _part_data(self, data, start, end) -> None:
         if self._sink is not None:
+            if self._field.filename is None:
+                self.budget.take_bytes(end - start)
             self._sink.write(data[start:end])
 
     def _part_end(self) -> None:
@@ -226,9 +342,10 @@ class _Multipart:
 
 
 def multipart_fields(read: Callable[[int], bytes], boundary: bytes,
-                     file_callback=None, field_callback=None) -> list[Field]:
+                     file_callback=None, field_callback=None,
+                     budget: Optional[Budget] = None) -> list[Field]:
     """Stream a multipart/form-data body from `read` into Fields."""
-    builder = _Multipart(file_callback, field_callback)
+    builder = _Multipart(file_callback, field_callback, budget or Budget(Limits()))
     parser = MultipartParser(boundary, builder.callbacks(), max_header_count=32)
     try:
         while not builder.done:
@@ -246,7 +363,35 @@ def multipart_fields(read: Callable[[int], bytes], boundary: bytes,
 
 # the mapping ---------------------------------------------------------------
 class FieldList(list):
-    """FieldStorage.list: the Fields in the order the client sent them."""
+    """FieldStorage.list: the Fields in the order the client sent them,
+    with an index by name made when first asked for and dropped by any
+    change to the list."""
+
+    _index: Optional[dict] = None
+
+    def index_by_name(self) -> dict[str, list]:
+        index = self._index
+        if index is None:
+            index = {}
+            for field in self:
+                index.setdefault(field.name, []).append(field)
+            self._index = index
+        return index
+
+
+def _dropping_index(name: str):
+    change = getattr(list, name)
+
+    def method(self, *args, **kwargs):
+        self._index = None
+        return change(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend",
+              "insert", "pop", "remove", "clear", "sort", "reverse"):
+    setattr(FieldList, _name, _dropping_index(_name))
 
 
 class FormFields:
@@ -257,7 +402,7 @@ class FormFields:
         self.list = FieldList(fields)
 
     def _matching(self, key: str) -> list:
-        return [field.as_item() for field in self.list if field.name == key]
+        return [field.as_item() for field in self.list.index_by_name().get(key, ())]
 
     def __getitem__(self, key: str):
         found = self._matching(key)
@@ -272,16 +417,14 @@ class FormFields:
             return default
 
     def getfirst(self, key: str, default=None):
-        for field in self.list:
-            if field.name == key:
-                return field.as_item()
-        return default
+        found = self.list.index_by_name().get(key)
+        return found[0].as_item() if found else default
 
     def getlist(self, key: str) -> list:
         return self._matching(key)
 
     def add_field(self, name: str, value: Union[str, Field]) -> None:
-        self.list.append(value if isinstance(value, Field) else Field.of_string(name, str(value)))
+        self.list.append(value if isinstance(value, Field) else TextField(name, str(value)))
 
     def __setitem__(self, key: str, value) -> None:
         self.list[:] = [f for f in self.list if f.name != key]
@@ -296,16 +439,13 @@ class FormFields:
         self.list.clear()
 
     def keys(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for field in self.list:
-            seen.setdefault(field.name)
-        return list(seen)
+        return list(self.list.index_by_name())
 
     def items(self) -> list[tuple[str, object]]:
         return [(key, self[key]) for key in self.keys()]
 
     def has_key(self, key: str) -> bool:
-        return any(field.name == key for field in self.list)
+        return key in self.list.index_by_name()
 
     __contains__ = has_key
 
@@ -313,7 +453,7 @@ class FormFields:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self.keys())
+        return len(self.list.index_by_name())
 
     def __repr__(self) -> str:
         return f"FieldStorage({self.items()!r})"

@@ -12,9 +12,11 @@ from typing import Optional
 from modpy import constants as C
 from modpy.core.errors import SERVER_RETURN
 from modpy.library.formdata import (  # noqa: F401
+    Budget,
     Field,
     FormError,
     FormFields,
+    Limits,
     StringField,
     boundary_of,
     multipart_fields,
@@ -35,33 +37,43 @@ class FieldStorage(FormFields):
     The body is consumed here: make one per request (the publisher keeps
     it as req.form).  file_callback(filename) makes the file an upload is
     written to; field_callback() makes the one for any other multipart
-    input.  A malformed form ends the request with 400, a body of another
-    type with 501, a POST with no length with 411."""
+    input.  A malformed form ends the request with 400, one past its limits
+    (formdata.Limits: PythonOption mod_python.form.max_fields, .max_size,
+    .max_files) with 413, a body of another type with 501, a POST with no
+    length with 411."""
 
     def __init__(self, req, keep_blank_values=0, strict_parsing=0,
                  file_callback=None, field_callback=None) -> None:
         super().__init__()
+        budget = Budget(Limits.from_options(req.get_options()))
         try:
             if req.args:
-                self.list.extend(urlencoded_fields(req.args, keep_blank_values, strict_parsing))
+                self.list.extend(urlencoded_fields(req.args, keep_blank_values, strict_parsing,
+                                                   budget))
             if req.method == "POST":
                 self.list.extend(self._body_fields(req, keep_blank_values, strict_parsing,
-                                                   file_callback, field_callback))
+                                                   file_callback, field_callback, budget))
         except FormError as e:
             req.log_error(f"FieldStorage: {e}", C.APLOG_INFO)
-            raise SERVER_RETURN(C.HTTP_BAD_REQUEST) from None
+            raise SERVER_RETURN(e.status) from None
 
     @staticmethod
-    def _body_fields(req, keep_blank_values, strict_parsing, file_callback, field_callback):
+    def _body_fields(req, keep_blank_values, strict_parsing, file_callback, field_callback,
+                     budget):
         headers = req.headers_in
         if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
             raise SERVER_RETURN(C.HTTP_LENGTH_REQUIRED)
         ctype = headers.get("Content-Type") or "application/x-www-form-urlencoded"
         kind = parse_header(ctype)[0]
         if kind == "application/x-www-form-urlencoded":
-            return urlencoded_fields(read_all(req.read), keep_blank_values, strict_parsing)
+            declared = headers.get("Content-Length", "")
+            if declared.isdigit():             # too long: refused before a byte is read
+                budget.check_bytes(int(declared))
+            return urlencoded_fields(read_all(req.read, budget), keep_blank_values,
+                                     strict_parsing, budget)
         if kind == "multipart/form-data":
-            return multipart_fields(req.read, boundary_of(ctype), file_callback, field_callback)
+            return multipart_fields(req.read, boundary_of(ctype), file_callback, field_callback,
+                                    budget)
         req.log_error(f"FieldStorage: cannot parse a body of type {kind!r}", C.APLOG_INFO)
         raise SERVER_RETURN(C.HTTP_NOT_IMPLEMENTED)
 

@@ -21,7 +21,19 @@ from modpy.config.model import HandlerEntry
 from modpy.config.phase_table import BY_DIRECTIVE, HEADER_PARSER
 from modpy.core import cleanups, clienterror, log, runtime
 from modpy.core.clienterror import ClientError
-from modpy.core.ffi import ENCODING, ERRORS, NULL, c_string, data_bytes, ffi, lib, pstr, text, to_bytes
+from modpy.core.ffi import (
+    ENCODING,
+    ERRORS,
+    NULL,
+    c_string,
+    data_bytes,
+    ffi,
+    header_bytes,
+    lib,
+    pstr,
+    text,
+    to_bytes,
+)
 from modpy.devloop import timing
 from modpy.objects import records
 from modpy.objects.brigade import apr_error, os_error
@@ -52,6 +64,22 @@ def _str(field: str, writable: bool = False) -> property:
         r = req._r
         setattr(r, field, NULL if value is None else pstr(r.pool, value, f"req.{field}"))
     return _member(field, read, write if writable else None)
+
+
+def _header_str(field: str) -> property:
+    """A writable char * member that Apache writes into the response head
+    (status line, Content-Encoding, ETag): CR, LF and NUL are refused, so a
+    value cannot add a header of its own."""
+    plain = _str(field)
+
+    def write(req, value) -> None:
+        r = req._r
+        if value is None:
+            setattr(r, field, NULL)
+            return
+        data = header_bytes(value, f"req.{field}")
+        setattr(r, field, lib.apr_pstrmemdup(r.pool, data, len(data)))
+    return property(plain.fget, write)
 
 
 def _int(field: str, writable: bool = False) -> property:
@@ -157,9 +185,10 @@ _CONTENT_TYPES_MAX = 64
 
 
 def _content_type_cstr(value: Union[str, bytes], pool):
+    data = header_bytes(value, "req.content_type")
     if type(value) is not str or len(_content_types) >= _CONTENT_TYPES_MAX:
-        return pstr(pool, value, "req.content_type")
-    return _content_types.setdefault(value, ffi.new("char[]", to_bytes(value, "req.content_type")))
+        return lib.apr_pstrmemdup(pool, data, len(data))
+    return _content_types.setdefault(value, ffi.new("char[]", data))
 
 
 class Request:
@@ -174,7 +203,7 @@ class Request:
     proto_num = _int("proto_num")
     hostname = _str("hostname")
     request_time = _seconds("request_time")
-    status_line = _str("status_line", writable=True)
+    status_line = _header_str("status_line")
     status = _int("status", writable=True)
     method = _str("method")
     method_number = _int("method_number")
@@ -198,8 +227,8 @@ class Request:
     notes = _table("notes")
     content_languages = _strings("content_languages")
     handler = _str("handler", writable=True)
-    content_encoding = _str("content_encoding", writable=True)
-    vlist_validator = _str("vlist_validator", writable=True)
+    content_encoding = _header_str("content_encoding")
+    vlist_validator = _header_str("vlist_validator")
     user = _str("user", writable=True)
     ap_auth_type = _str("ap_auth_type", writable=True)
     no_cache = _int("no_cache", writable=True)
@@ -509,7 +538,7 @@ class Request:
         """Add methods to the Allow header Apache sends (with 405/OPTIONS)."""
         if isinstance(methods, (str, bytes)):
             raise TypeError("allow_methods takes a list of method names")
-        names = [ffi.new("char[]", to_bytes(m, "method")) for m in methods]
+        names = [ffi.new("char[]", header_bytes(m, "a method name")) for m in methods]
         lib.ap_allow_methods(self._r, int(bool(reset)), *names, ffi.cast("char *", 0))
 
     def construct_url(self, uri: Union[str, bytes]) -> str:

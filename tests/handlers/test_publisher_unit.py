@@ -5,7 +5,14 @@ import types
 
 import pytest
 
-from modpy.handlers.publisher import _published, guess_content_type, module_path, path_names
+from modpy.handlers.publisher import (
+    _MISSING,
+    _attribute,
+    _published,
+    guess_content_type,
+    module_path,
+    path_names,
+)
 
 
 def test_module_path(tmp_path):
@@ -46,3 +53,21 @@ def test_published_objects():
     assert _published(ns["value"], module)
     for refused in (ns["os"], ns["rmtree"], ns["K"], len, "x".upper, ns["f"].__code__):
         assert not _published(refused, module), refused
+
+
+def test_only_what_the_module_defines_is_published_and_no_getter_runs():
+    module = types.ModuleType("_pub_test2")
+    exec("from os import environ\nfrom collections import OrderedDict\nod = OrderedDict()\n"
+         "ran = []\nclass K:\n    __slots__ = ('s',)\n    @property\n    def p(self):\n"
+         "        ran.append(1)\n        return 'x'\n    @staticmethod\n    def st(): pass\n"
+         "    def m(self): pass\nk = K()\nk.s = 'slot'\ndata = {'a': 1}\n", module.__dict__)
+    ns = module.__dict__
+    for refused in (ns["environ"], ns["od"]):
+        assert not _published(refused, module), refused
+    assert _published(ns["k"], module) and _published(ns["data"], module)
+    assert _attribute(ns["k"], "p") is _MISSING and ns["ran"] == []
+    assert _attribute(ns["k"], "nothere") is _MISSING
+    assert _attribute(ns["k"], "s") == "slot"
+    assert _attribute(ns["k"], "m").__func__ is ns["K"].m and _attribute(ns["k"], "m").__self__ is ns["k"]
+    assert _attribute(ns["k"], "st") is ns["K"].st
+    assert _attribute(module, "data") is ns["data"]

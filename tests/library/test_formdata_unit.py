@@ -162,3 +162,49 @@ def test_any_chunking_gives_the_same_fields(step):
     fields = multipart_fields(reader(data, step), b"BOUND")
     assert [(f.name, f.value) for f in fields] == [("a", "x\r\n--BOUN"), ("f", b"\r\n\r\n--BOUND-"),
                                                    ("a", "")]
+
+
+def test_limits_from_options():
+    assert formdata.Limits.from_options({}) == formdata.Limits(1000, 2621440, 100)
+    limits = formdata.Limits.from_options({"mod_python.form.max_fields": " 5 ",
+                                           "mod_python.form.max_files": "2"})
+    assert (limits.max_fields, limits.max_size, limits.max_files) == (5, 2621440, 2)
+    for bad in ("0", "-3", "ten", "1e3", ""):
+        with pytest.raises(ValueError, match="mod_python.form.max_size"):
+            formdata.Limits.from_options({"mod_python.form.max_size": bad})
+
+
+def test_budgets_stop_a_form_before_the_excess_is_kept():
+    budget = lambda **kw: formdata.Budget(formdata.Limits(**kw))
+    with pytest.raises(formdata.FormTooLarge, match="max_fields"):
+        urlencoded_fields("a&b&c", budget=budget(max_fields=2))
+    assert len(urlencoded_fields("a=1&b=2", budget=budget(max_fields=2))) == 2
+    with pytest.raises(formdata.FormTooLarge, match="max_size"):
+        formdata.read_all(reader(b"x" * 100), budget(max_size=99))
+    assert formdata.read_all(reader(b"x" * 100), budget(max_size=100)) == b"x" * 100
+    data = body(field("t", b"x" * 60), field("u", b"y" * 50))
+    with pytest.raises(formdata.FormTooLarge, match="max_size"):
+        multipart_fields(reader(data), b"BOUND", budget=budget(max_size=100))
+    files = body(*[field(f"f{i}", b"z" * 10, "f.bin") for i in range(3)])
+    with pytest.raises(formdata.FormTooLarge, match="max_files"):
+        multipart_fields(reader(files), b"BOUND", budget=budget(max_files=2))
+    assert len(multipart_fields(reader(files), b"BOUND", budget=budget(max_files=3, max_size=1))) == 3
+    assert formdata.FormTooLarge("x").status == 413 and FormError("x").status == 400
+
+
+def test_the_index_by_name_follows_every_change_to_the_list():
+    fs = FormFields(urlencoded_fields("b=2&a=1&b=3"))
+    assert fs.keys() == ["b", "a"] and fs.getlist("b") == ["2", "3"]
+    fs.list.sort(key=lambda f: f.value, reverse=True)
+    assert fs.getlist("b") == ["3", "2"] and fs.getfirst("b") == "3"
+    fs.list.append(urlencoded_fields("c=4")[0])
+    fs.list += urlencoded_fields("a=5")
+    assert fs["c"] == "4" and fs.getlist("a") == ["1", "5"]
+    del fs.list[0]
+    fs.list.remove(fs.list[-1])
+    assert fs.getlist("b") == ["2"] and fs.getlist("a") == ["1"]
+    fs["a"] = "6"
+    del fs["c"]
+    assert fs.keys() == ["b", "a"] and fs["a"] == "6" and "c" not in fs and len(fs) == 2
+    fs.list.clear()
+    assert fs.keys() == [] and fs.get("b") is None

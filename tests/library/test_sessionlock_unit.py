@@ -8,7 +8,7 @@ import time
 import pytest
 
 from modpy.library.Session import _flag, expired, new_sid, valid_sid
-from modpy.library.sessionlock import FileLock, KeyLock
+from modpy.library.sessionlock import FileLock, KeyLock, LockTimeout
 
 
 def _bump(path, counter, rounds):
@@ -156,3 +156,32 @@ def test_lock_file_is_never_a_symlink(tmp_path):
     (tmp_path / "x.lock").symlink_to(target)
     with pytest.raises(OSError):
         FileLock(str(tmp_path / "x.lock")).acquire()
+
+
+def test_a_wait_is_bounded(tmp_path):
+    path = str(tmp_path / "lock")
+    holder, waiter = FileLock(path), FileLock(path, timeout=0.3)
+    assert holder.acquire()
+    start = time.monotonic()
+    with pytest.raises(LockTimeout, match="not had within 0.3 s"):
+        waiter.acquire()
+    assert 0.3 <= time.monotonic() - start < 2 and not waiter.held
+    holder.release()
+    assert waiter.acquire() and waiter.held
+    waiter.release()
+    key_holder, key_waiter = KeyLock("k"), KeyLock("k", timeout=0.2)
+    assert key_holder.acquire()
+    with pytest.raises(LockTimeout):
+        key_waiter.acquire()
+    key_holder.release()
+    assert key_waiter.acquire()
+    key_waiter.release()
+
+
+def test_a_lock_file_of_another_user_is_refused(tmp_path):
+    """(as root, as modpy's machines and CI run the tests)"""
+    path = tmp_path / "lock"
+    path.touch(mode=0o666)
+    os.chown(path, 65534, 65534)               # nobody's: they could hold it forever
+    with pytest.raises(PermissionError, match="belongs to uid 65534"):
+        FileLock(str(path), timeout=1).acquire()

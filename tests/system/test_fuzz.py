@@ -29,7 +29,7 @@ import pytest
 import modpy
 from tests import fuzzcases
 from tests.apache import read_until_close
-from tests.fuzzcases import CANARY, DELIBERATE, DELIBERATE_PATHS, INJECTED, SECRET, Case
+from tests.fuzzcases import CANARY, DELIBERATE, DELIBERATE_PATHS, INJECTED, LIMITS, SECRET, Case
 
 HANG_SECONDS = 10.0      # no answer by then: a hang (Apache's own Timeout is longer)
 CLIENTS = 4              # cases in flight at once: threads (event) or processes (prefork) share them
@@ -64,7 +64,14 @@ SITE = """
         PythonHandler mod_python.wsgi
         PythonOption mod_python.wsgi.application app::application
     </Directory>
-"""
+    <Directory "{htdocs}/limits">
+        SetHandler mod_python
+        PythonHandler echo
+        PythonOption mod_python.form.max_fields %(max_fields)d
+        PythonOption mod_python.form.max_size %(max_size)d
+        PythonOption mod_python.form.max_files %(max_files)d
+    </Directory>
+""" % LIMITS
 
 # Reads everything a request carries and writes it back, hostile bytes
 # and all: headers_in, notes, the CGI variables, the query string, the form
@@ -115,7 +122,12 @@ def handler(req):
 PUBLISHED = f"""
 import os
 import json
+from collections import OrderedDict
+from os import environ
 from os.path import join
+
+USERS = {{"u": "p"}}
+od = OrderedDict(a=1)
 
 greeting = "hello"
 config = {{"a": 1}}
@@ -138,13 +150,29 @@ def guarded(req):
     __auth__ = {{"u": "p"}}
     return "guarded " + req.user
 
+def by_name(req):
+    __auth__ = USERS
+    return "guarded by name " + req.user
+
+def by_call(req):
+    __auth__ = dict(USERS)
+    return "a guard that cannot be read"
+
 def _private(req):
     return "private"
 
+class Described:
+    def __get__(self, obj, cls):
+        return {CANARY.decode()!r}
+
 class Klass:
     _hidden = "hidden"
+    described = Described()
     def hello(self):
         return "hello from an instance"
+    @property
+    def prop(self):
+        return {CANARY.decode()!r}
 
 obj = Klass()
 """
@@ -279,6 +307,7 @@ def make_site(apache_factory, mpm: str = "event"):
     server.write("cgi/env.py", CGI_SCRIPT)
     server.write("sess/sess.py", SESSIONS)
     server.write("wsgi/app.py", WSGI_APP)
+    server.write("limits/echo.py", ECHO)
     os.makedirs(os.path.join(server.root, "outside"))
     with open(os.path.join(server.root, "outside", "canary.py"), "w") as f:
         f.write(CANARY_MODULE)
@@ -357,7 +386,9 @@ def findings(outcome: Outcome, private: tuple[bytes, ...]) -> list[str]:
     if case.body_pattern and outcome.status == 200 and not re.fullmatch(case.body_pattern, outcome.body):
         found.append(f"body {outcome.body[:80]!r}")
     if outcome.status == 200 and any(f in outcome.body for f in case.forbidden):
-        found.append("a tampered cookie verified")
+        found.append("forbidden text in the answer (a tampered cookie verified, a hidden header)")
+    if case.status is not None and outcome.status != case.status:
+        found.append(f"status {outcome.status}, not {case.status}")
     return found
 
 

@@ -4,6 +4,7 @@ it documents, whatever the bytes.  (test_fuzz.py sends the same kind of
 input through Apache.)"""
 import io
 import re
+import types
 
 import pytest
 
@@ -69,6 +70,34 @@ def test_multipart_bodies():
             assert isinstance(field.value, bytes if field.filename is not None else str)
 
 
+def test_forms_within_a_budget_stop_at_it_and_never_past():
+    """Random small limits over junk forms: a parse either fits the
+    limits or stops with FormTooLarge, never keeps more than they allow."""
+    d = Draw(11)
+    for _ in range(ROUNDS):
+        limits = formdata.Limits(d.rng.randint(1, 8), d.rng.randint(1, 200), d.rng.randint(1, 3))
+        body = b"--XyZ\r\n" + d.junk(MULTIPART_PIECES, 30)
+        stream = io.BytesIO(body)
+        try:
+            fields = formdata.multipart_fields(stream.read, b"XyZ", budget=formdata.Budget(limits))
+        except formdata.FormTooLarge as e:
+            assert e.status == 413
+            continue
+        except formdata.FormError:
+            continue
+        assert len(fields) <= limits.max_fields
+        assert sum(f.filename is not None for f in fields) <= limits.max_files
+        text = [f.value for f in fields if f.filename is None]
+        assert sum(len(v.encode("utf-8", "surrogateescape")) for v in text) <= limits.max_size
+        qs = d.junk(most=12)
+        try:
+            fields = formdata.urlencoded_fields(qs, True, budget=formdata.Budget(limits))
+        except formdata.FormTooLarge:
+            assert qs.count(b"&") + 1 > limits.max_fields
+            continue
+        assert len(fields) <= limits.max_fields
+
+
 def test_cookie_headers_never_raise_and_tampering_never_verifies():
     d = Draw(4)
     for header in texts(5):
@@ -116,6 +145,36 @@ def test_publisher_names_and_session_ids():
         names = publisher.path_names(value)
         assert names and all(name and "/" not in name for name in names)
         assert not valid_sid(value) or re.fullmatch("[0-9a-f]{32}", value)
+
+
+PUBLISHED = """
+import os
+from os import environ
+ran = []
+class K:
+    @property
+    def p(self):
+        ran.append(1)
+    def __getattr__(self, name):
+        ran.append(name)
+    def m(self):
+        return 1
+k = K()
+data = {"a": 1}
+"""
+
+
+def test_publisher_traversal_of_junk_names_runs_no_code_and_finds_only_the_modules_own():
+    module = types.ModuleType("_fuzz_pub")
+    exec(PUBLISHED, module.__dict__)
+    names = [t for t in texts(12)] + ["p", "m", "k", "os", "environ", "data", "ran", "K", "__class__"]
+    for name in names:
+        for obj in (module, module.k):
+            found = publisher._attribute(obj, name)
+            if found is not publisher._MISSING and publisher._published(found, module):
+                assert found in (module.k, module.data, module.ran) or \
+                    getattr(found, "__func__", None) is module.K.m, (name, found)
+    assert module.ran == []
 
 
 PSP_PIECES = ("<%", "%>", "<%=", "<%@", "<%--", "--%>", ' include file="nothere.psp" ', "if x:",

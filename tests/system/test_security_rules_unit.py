@@ -1,10 +1,15 @@
 """The rules docs/security.md promises, in-process: where session ids come
 from and which ids are accepted, and how signed cookies are checked."""
+import inspect
+import os
 import re
 
 import pytest
+from python_multipart import MultipartParser
 
+import modpy.handlers.publisher as publisher
 import modpy.library.Cookie as cookies
+import modpy.library.formdata as formdata
 import modpy.library.Session as sessions
 from modpy.library.Cookie import Cookie, MarshalCookie, SignedCookie
 
@@ -38,3 +43,24 @@ def test_signatures_are_compared_in_constant_time_before_unmarshalling(monkeypat
     order.clear()
     assert type(SignedCookie.parse("s=" + "0" * 32 + "v", "k")["s"]) is Cookie
     assert order == ["compare"]
+
+
+def test_publisher_passwords_are_compared_in_constant_time(monkeypatch):
+    compared = []
+    real = publisher.hmac.compare_digest
+    monkeypatch.setattr(publisher.hmac, "compare_digest",
+                        lambda a, b: compared.append((a, b)) or real(a, b))
+    assert publisher._password_matches("s\u00e9cret", "s\u00e9cret")
+    assert not publisher._password_matches(b"secret", "secreT")
+    assert not publisher._password_matches(None, "anything")      # unknown user: same work
+    assert len(compared) == 3 and all(type(a) is type(b) is bytes for a, b in compared)
+
+
+def test_the_python_multipart_floor_has_the_api_formdata_uses():
+    """formdata passes max_header_count, which python-multipart has only
+    since 0.0.27: an older one made every multipart POST a 500."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "pyproject.toml")) as f:
+        floor = re.search(r'"python-multipart>=([0-9.]+)"', f.read()).group(1)
+    assert tuple(map(int, floor.split("."))) >= formdata.MULTIPART_FLOOR
+    assert "max_header_count" in inspect.signature(MultipartParser).parameters
