@@ -10,8 +10,8 @@ from modpy.library.Cookie import Cookie, CookieError, MarshalCookie, SignedCooki
 def test_cookie_string_with_attributes():
     c = Cookie("spam", "eggs", path="/p", domain="example.org", secure=True, httponly=True,
                max_age=60, version=1, comment="c", samesite="Lax")
-    assert str(c) == ("spam=eggs; Version=1; Path=/p; Domain=example.org; secure; Comment=c; "
-                      "Max-Age=60; HttpOnly; SameSite=Lax")
+    assert str(c) == ("spam=eggs; version=1; path=/p; domain=example.org; secure; comment=c; "
+                      "Max-Age=60; httponly; SameSite=Lax")
     assert repr(c) == f"<Cookie: {c}>"
     assert c.port is None
 
