@@ -6,14 +6,18 @@
     </Directory>
 
 The module is req.filename with its extension replaced by .py (index.py for
-a directory); path_info names the object inside it, one element per path
-segment ("index" when none).  A function is called with the form fields
-that match its arguments (and `req`); what it returns is the response.
+a directory, and index.py too when that module is missing: its name is then
+the first object name, as mod_python does); path_info names the object
+inside it, one element per path segment ("index" when none).  A function
+is called with the form fields that match its arguments (and `req`); what
+it returns is the response.
 
-Security, as the manual's traversal rules: a name starting with "_", a
-module, a class or a builtin (anything the module did not define to be
-published) is 404; __auth__/__access__/__auth_realm__ at each step guard
-with HTTP Basic authentication (401) and an access check (403).
+Security, as mod_python's traversal rules: a name starting with "_", a step
+into an object of a built-in type (a function, a method, a module, a class
+...), and publishing a module, a class or a builtin are 403 (and a function
+imported from another module too: modpy's own rule); a name that is not
+there is 404.  __auth__/__access__/__auth_realm__ at each step guard with
+HTTP Basic authentication (401) and an access check (403).
 """
 from __future__ import annotations
 
@@ -42,15 +46,38 @@ def module_path(filename: Optional[str]) -> str:
     return os.path.splitext(filename)[0] + ".py"
 
 
+def _segments(path_info: Optional[str]) -> list[str]:
+    return [p for p in (path_info or "").split("/") if p]
+
+
 def path_names(path_info: Optional[str]) -> list[str]:
     """The object names of path_info; "index" when it names none."""
-    names = [p for p in (path_info or "").split("/") if p]
-    return names or ["index"]
+    return _segments(path_info) or ["index"]
+
+
+def target(filename: Optional[str], path_info: Optional[str]) -> tuple[str, list[str]]:
+    """(module file, object names) of a request: when the module is
+    missing, index.py beside it, whose object the module's name is
+    (mod_python's fallback: /foobar publishes index.py's foobar)."""
+    path = module_path(filename)
+    if os.path.isfile(path) or not filename or os.path.isdir(filename):
+        return path, path_names(path_info)
+    stem = os.path.basename(os.path.splitext(path)[0])
+    return os.path.join(os.path.dirname(path), "index.py"), [stem] + _segments(path_info)
 
 
 def _refuse(status: int, why: str, req) -> None:
     req.log_error(f"mod_python.publisher: {why}", C.APLOG_INFO)
     raise SERVER_RETURN(status)
+
+
+# mod_python's rule: an object of a type the `types` module names (functions,
+# methods, modules, code, frames ...), or a class, is not traversed into
+_NOT_TRAVERSABLE = frozenset(t for t in vars(types).values() if isinstance(t, type)) | {type}
+
+
+def _traversable(obj: Any) -> bool:
+    return type(obj) not in _NOT_TRAVERSABLE and not isinstance(obj, type)
 
 
 def _published(obj: Any, module: types.ModuleType) -> bool:
@@ -103,8 +130,9 @@ def _assigned_constant(func: Any, name: str) -> Any:
 
 def _guard(obj: Any, name: str) -> Any:
     found = getattr(obj, name, _MISSING)
-    if found is _MISSING and isinstance(obj, types.FunctionType):
-        found = _nested(obj, name)
+    func = obj.__func__ if isinstance(obj, types.MethodType) else obj
+    if found is _MISSING and isinstance(func, types.FunctionType):
+        found = _nested(func, name)
     return found
 
 
@@ -165,13 +193,15 @@ def traverse(req, module: types.ModuleType, names: list[str]) -> Any:
     obj = module
     for name in names:
         if name.startswith("_"):
-            _refuse(C.HTTP_NOT_FOUND, f"{name!r} starts with '_' and is not published", req)
+            _refuse(C.HTTP_FORBIDDEN, f"{name!r} starts with '_' and is not published", req)
+        if obj is not module and not _traversable(obj):
+            _refuse(C.HTTP_FORBIDDEN, f"{name!r}: a {type(obj).__name__} is not traversed", req)
         if not hasattr(obj, name):
             _refuse(C.HTTP_NOT_FOUND, f"{req.uri!r}: no object {name!r}", req)
         obj = getattr(obj, name)
-        if not _published(obj, module):
-            _refuse(C.HTTP_NOT_FOUND, f"{name!r} is a {type(obj).__name__}, not published", req)
         _check(req, obj, state)
+    if not _published(obj, module):
+        _refuse(C.HTTP_FORBIDDEN, f"{names[-1]!r} is a {type(obj).__name__}, not published", req)
     return obj
 
 
@@ -223,12 +253,12 @@ def guess_content_type(body: str) -> str:
 
 
 def handler(req) -> int:
-    path = module_path(req.filename)
+    path, names = target(req.filename, req.path_info)
     if not os.path.isfile(path):
         _refuse(C.HTTP_NOT_FOUND, f"no module {path!r} for {req.uri!r}", req)
     module = importer.namespace(req.interpreter or "main_interpreter").load_file(
         path, req._config.autoreload is not False)
-    obj = traverse(req, module, path_names(req.path_info))
+    obj = traverse(req, module, names)
     type_before = req.content_type
     result = call(req, obj) if callable(obj) else obj
     if result is None:
