@@ -13,7 +13,7 @@ import time
 import weakref
 
 from modpy import constants as C
-from modpy.config.model import DirConfig, HandlerEntry
+from modpy.config.model import DirConfig, HandlerEntry, for_file
 from modpy.config.phase_table import PHASES, TRANS, Phase
 from modpy.core import runtime
 from modpy.core.clienterror import ClientError
@@ -85,18 +85,14 @@ def _run_handlers(req: Request, ph: Phase, config: DirConfig) -> int:
 
 
 def _entries(req: Request, ph: Phase, config: DirConfig) -> list[HandlerEntry]:
-    """The phase's handlers: configured (`| .ext` misses left out), then
-    added by add_handler().  The Request holds the list while the phase
-    runs, and add_handler() for this phase appends to it: run_stack runs
-    those too."""
-    entries = []
-    filename = None
-    for entry in config.handlers.get(ph.number, ()):
-        if entry.exts:
-            filename = filename or req.filename
-            if not entry.applies_to(filename):
-                continue
-        entries.append(entry)
+    """The phase's handlers: configured (by the file's extension when
+    some are restricted to one: config.model.for_file), then added by
+    add_handler().  The Request holds the list while the phase runs, and
+    add_handler() for this phase appends to it: run_stack runs those
+    too."""
+    entries = list(config.handlers.get(ph.number, ()))
+    if any(entry.exts for entry in entries):
+        entries = for_file(entries, req.filename)
     if req._added:
         entries += req._added.get(ph.number, ())
     req._running = entries
