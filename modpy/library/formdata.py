@@ -122,7 +122,14 @@ class Field:
         return StringField(self.value)
 
     def __repr__(self) -> str:
-        return f"Field({self.name!r}, {self.value if self.filename is None else self.filename!r})"
+        """As mod_python 3.5 shows a field on Python 3: name and value as
+        bytes (an upload shows its filename, not its whole content)."""
+        shown = self.value if self.filename is None else self.filename
+        return f"Field({_raw(self.name)!r}, {_raw(shown)!r})"
+
+
+def _raw(text):
+    return text.encode(ENCODING, ERRORS) if isinstance(text, str) else text
 
 
 def default_file(filename: Optional[str]):

@@ -27,6 +27,7 @@ FORM_HANDLER = """
                       for k in fs.keys()},
             "has_a": fs.has_key("a"), "in_a": "a" in fs, "len": len(fs),
             "list": [f.name for f in fs.list],
+            "repr": repr(fs.list),
             "get_missing": fs.get("missing", "dflt"),
             "getlist_missing": fs.getlist("missing"),
             "get_a": fs.get("a", None) if not isinstance(fs.get("a"), util.Field) else "file",
@@ -78,6 +79,17 @@ def test_urlencoded_body_after_query_string(form_server):
     data = r.json()
     assert data["items"]["a"] == [{"str": "q", "value": "q"}, {"str": "body", "value": "body"}]
     assert data["items"]["c"]["str"] == "\u20ac"
+
+
+def test_field_repr_as_mod_python_shows_it(form_server):
+    # name and value as bytes, as mod_python 3.5 on Python 3 (its suite's
+    # test_util_fieldstorage compares this text); an upload by its filename
+    r = form_server.post("/f", content=b"spam=1&spam=2&eggs=%E2%82%AC",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.json()["repr"] == r"[Field(b'spam', b'1'), Field(b'spam', b'2'), Field(b'eggs', b'\xe2\x82\xac')]"
+    body, ctype = multipart([("up", b"data", "a.txt")])
+    r = form_server.post("/f", content=body, headers={"Content-Type": ctype})
+    assert r.json()["repr"] == "[Field(b'up', b'a.txt')]"
 
 
 def test_chunked_urlencoded_body(form_server):
