@@ -27,6 +27,7 @@ class Where:
     directory: Optional[str]      # the section's path; None at server level
     origin: str                   # "file:line"
     htaccess: bool = False
+    location: bool = False        # a <Location>: directory is a URL path
 
     @property
     def server_level(self) -> bool:
@@ -34,6 +35,15 @@ class Where:
 
 
 Action = Callable[[str, str, Where, DirConfig, ServerConfig], None]
+
+
+def directory_of_section(args: str) -> Optional[str]:
+    """The directory a `<Directory ...>` section's arguments name, with the
+    trailing slash Apache gives it; None for a regular expression."""
+    path = args.rstrip().removesuffix(">").strip().strip('"').strip("'")
+    if not path or path.startswith("~"):
+        return None
+    return path if path.endswith("/") else path + "/"
 
 
 def _handlers(name: str, args: str, where: Where, dconf: DirConfig, sconf: ServerConfig) -> None:
@@ -46,7 +56,8 @@ def _handlers(name: str, args: str, where: Where, dconf: DirConfig, sconf: Serve
     if exts and phase.number <= TRANS.number:
         # no file name is known yet, so the restriction could never match
         raise DirectiveError("'| .ext' works only for phases after the trans phase")
-    entries = tuple(HandlerEntry(spec, name, exts, where.directory, where.origin) for spec in specs)
+    entries = tuple(HandlerEntry(spec, name, exts, where.directory, where.origin,
+                                 location=where.location) for spec in specs)
     dconf.add_handlers(phase.number, entries)
 
 
@@ -57,7 +68,8 @@ def _handler_module(name: str, args: str, where: Where, dconf: DirConfig, sconf:
     for phase in PHASES:
         if phase in (POST_READ_REQUEST, TRANS) and not where.server_level:
             continue
-        entry = HandlerEntry(spec, phase.directive, (), where.directory, where.origin, silent=True)
+        entry = HandlerEntry(spec, phase.directive, (), where.directory, where.origin, silent=True,
+                             location=where.location)
         dconf.add_handlers(phase.number, (entry,))
 
 

@@ -27,6 +27,7 @@ class HandlerEntry:
     origin: str = ""             # "file:line" of the directive
     silent: bool = False         # PythonHandlerModule: a missing object is no error
     target: object = None        # a callable given to req.add_handler()
+    location: bool = False       # written in a <Location>: directory is its URL path
 
     def __str__(self) -> str:
         return repr(self.target) if self.target is not None else str(self.spec)

@@ -34,10 +34,12 @@ def directive(cmd, dconf, sconf, args) -> object:
         if name == "PythonDirectives":      # EXEC_ON_READ: Apache passes no config record
             directive_module.load(cmd, text(args) or "")
             return NULL
+        directory, location = _section(cmd)
         where = directives.Where(
-            directory=text(cmd.path),
+            directory=directory,
             origin=_origin(cmd),
             htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
+            location=location,
         )
         dir_config = _leaf(dconf, cmd.pool, DirConfig, where)
         server_config = (_leaf(sconf, cmd.pool, ServerConfig, where)
@@ -59,6 +61,22 @@ def directive(cmd, dconf, sconf, args) -> object:
         if server_config.optimize:
             runtime.optimize = 1
     return NULL
+
+
+def _section(cmd) -> tuple:
+    """(directory, is a <Location>) of the section a directive stands in:
+    Apache's path for it, except that handlers in a <Files> section belong
+    to the <Directory> around it, as mod_python has them (req.hlist.directory,
+    the import path)."""
+    node = cmd.directive.parent if cmd.directive != NULL else NULL
+    kind = text(node.directive).lower() if node != NULL else ""
+    path = text(cmd.path)
+    if kind in ("<files", "<filesmatch"):
+        outer = node.parent
+        if outer != NULL and text(outer.directive).lower() == "<directory":
+            return directives.directory_of_section(text(outer.args)) or path, False
+        return path, False
+    return path, kind == "<location"
 
 
 def _origin(cmd) -> str:

@@ -7,9 +7,10 @@
 
 The application is `module::callable` (callable defaults to `application`);
 a module that is a path or a file next to the configuring section is loaded
-like a handler module (autoreload by mtime), else imported.  With base_uri,
-SCRIPT_NAME is base_uri and PATH_INFO the rest of the URI; without it,
-SCRIPT_NAME is empty and PATH_INFO the whole URI.
+like a handler module (autoreload by mtime), else imported.  With base_uri
+(or, without it, in a <Location>: its path), SCRIPT_NAME is base_uri and
+PATH_INFO the rest of the URI; else SCRIPT_NAME is empty and PATH_INFO the
+whole URI.
 
 Per request the work is kept small, and C calls above all (each one drops
 and retakes the GIL): the environ is read straight from request_rec and a
@@ -29,7 +30,7 @@ from modpy import constants as C
 from modpy.config.grammar import DirectiveError, parse_handler
 from modpy.core.clienterror import ClientError
 from modpy.core.errors import describe
-from modpy.core.ffi import NULL, ffi, lib
+from modpy.core.ffi import NULL, data_bytes, ffi, lib
 from modpy.phases import importer
 
 APP_OPTION = "mod_python.wsgi.application"
@@ -151,6 +152,15 @@ def _server_constants() -> tuple[bool, bool]:
         _MULTIPROCESS = mpm_query(C.AP_MPMQ_IS_FORKED) != C.AP_MPMQ_NOT_SUPPORTED
         _MULTITHREAD = mpm_query(C.AP_MPMQ_IS_THREADED) != C.AP_MPMQ_NOT_SUPPORTED
     return _MULTITHREAD, _MULTIPROCESS
+
+
+def _base_uri(req) -> Optional[str]:
+    """SCRIPT_NAME's source: the option, else the <Location> the handler
+    is configured in (as mod_python's gateway)."""
+    base_uri = req._config.options.get(BASE_URI_OPTION)
+    if base_uri is None and req.hlist is not None and req.hlist.location:
+        base_uri = req.hlist.directory
+    return base_uri
 
 
 def environ(req, base_uri: Optional[str]) -> dict:
@@ -284,7 +294,9 @@ class _Response:
 
     def write(self, data: bytes, flush: int = 1) -> None:
         if type(data) is not bytes:
-            raise TypeError(f"WSGI body blocks must be bytes, not {type(data).__name__}")
+            # PEP 3333 asks for bytes; mod_python's gateway also sends a
+            # str, as req.write() does (UTF-8), and applications rely on it
+            data = data_bytes(data, "a WSGI body block")
         if not self.sent:
             self.send_headers()
         if self.length is not None:         # never more than the declared Content-Length
@@ -354,7 +366,7 @@ def _log_late_failure(req, exc: BaseException) -> None:
 
 def handler(req) -> int:
     app = _application(req)
-    env = environ(req, req._config.options.get(BASE_URI_OPTION))
+    env = environ(req, _base_uri(req))
     response = _Response(req)
     result: Iterable = app(env, response.start_response)
     try:

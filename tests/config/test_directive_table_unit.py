@@ -124,3 +124,10 @@ def test_python_path_is_evaluated_at_config_time(args, message):
 def test_unknown_directive():
     with pytest.raises(DirectiveError, match="is not a modpy directive"):
         apply("PythonNothing", "x")
+
+
+def test_directory_of_a_section():
+    from modpy.directives import directory_of_section
+    assert directory_of_section('"/srv/www">') == "/srv/www/"
+    assert directory_of_section("/srv/www/>") == "/srv/www/"
+    assert directory_of_section("~ ^/srv/.*>") is None

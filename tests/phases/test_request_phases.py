@@ -788,3 +788,19 @@ def test_python_handler_module_runs_the_phases_its_module_defines(apache_factory
     r = server.get("/x")
     assert (r.status_code, r.text, r.headers["x-fixup"]) == (200, "content PythonHandler", "ran")
     assert "has no" not in server.error_log()
+
+
+def test_handlers_in_a_files_section_belong_to_the_directory_around_it(apache_factory):
+    # as mod_python (its suite's test_files_directive): req.hlist.directory,
+    # and the directory the handler module is imported from
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            <Files "*.py">
+                SetHandler mod_python
+                PythonHandler files_dir
+            </Files>
+        </Directory>
+    """)
+    server.write("files_dir.py", "def handler(req):\n    req.write(req.hlist.directory)\n    return 0\n")
+    server.start()
+    assert server.get("/files_dir.py").text == server.htdocs + "/"
