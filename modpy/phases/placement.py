@@ -41,8 +41,8 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server,
         return entry.directory
     if config.interp_per_directory:
         path = filename()
-        if path:
-            return os.path.dirname(path) + "/"
+        if path:            # a directory's name is its own (mod_python's rule)
+            return path.rstrip("/") + "/" if os.path.isdir(path) else os.path.dirname(path) + "/"
     return server_name(server)
 
 

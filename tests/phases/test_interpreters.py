@@ -209,3 +209,28 @@ def test_a_connection_handler_without_a_directory_or_file_runs_in_its_host(apach
     runs in its virtual host's interpreter, as without them."""
     for directive in ("PythonInterpPerDirectory On", "PythonInterpPerDirective On", ""):
         assert _connection_says(apache_factory, directive) == b"connection in proto.example\n", directive
+
+
+def test_interp_per_directory_names_a_directory_by_itself(apache_factory):
+    # mod_python: a request for a directory runs in that directory's
+    # interpreter, with or without its trailing slash (its suite's
+    # test_interpreter_per_directory)
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonInterpPerDirectory On
+            PythonFixupHandler who
+        </Directory>
+    """)
+    server.write("who.py", """
+        from mod_python import apache
+        def fixuphandler(req):
+            req.write(req.interpreter)
+            return apache.DONE
+    """)
+    server.write("sub/x", "")
+    server.start()
+    assert server.get("/who.py").text == server.htdocs + "/"
+    assert server.get("/sub/nothing.py").text == server.htdocs + "/sub/"
+    assert server.get("/sub/").text == server.htdocs + "/sub/"
+    assert server.get("/sub").text == server.htdocs + "/sub/"
