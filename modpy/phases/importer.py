@@ -354,7 +354,7 @@ def resolve(module: types.ModuleType, dotted: str, arg: Any, silent: bool = Fals
             if silent:
                 return None
             where = getattr(module, "__file__", None) or module.__name__
-            raise AttributeError(f"'{where}' has no '{dotted}'")
+            raise AttributeError(f"module '{where}' contains no '{dotted}'")   # mod_python's words
         obj = getattr(parent, part)
         if inspect.isclass(parent):
             obj = getattr(parent(arg), part)

@@ -108,7 +108,7 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
             req.interpreter = interpreter_name(config, entry, req._r.server, lambda: req.filename,
                                                early=ph.number <= TRANS.number)
             target = load(entry, config, req.interpreter, req)
-            if target is None:
+            if target is None and entry.silent:
                 return C.DECLINED             # PythonHandlerModule without this phase
         result = debug.call(target, req) if config.enable_pdb else target(req)
     except SERVER_RETURN as e:

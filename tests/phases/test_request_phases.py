@@ -597,14 +597,23 @@ def test_missing_module_and_object_are_500_with_a_reason(apache_factory):
             SetHandler mod_python
             PythonHandler h::missing
         </Directory>
+        <Directory "{htdocs}/none">
+            PythonHandler noneh::nothing
+        </Directory>
     """)
     server.write("h.py", "def handler(req):\n    return 0\n")
+    server.write("none/noneh.py", "nothing = None\n")
+    server.write("none/x", "static")
     server.start()
     assert server.get("/nomodule").status_code == 500
     assert server.get("/x").status_code == 500
+    # a handler that is None is no handler, but an error: mod_python calls it
+    # (its suite's test_none_handler)
+    assert server.get("/none/x").status_code == 500
     log = server.error_log()
     assert "No module named 'no_such_module_here'" in log
-    assert "has no 'missing'" in log
+    assert "contains no 'missing'" in log       # mod_python's words (its suite looks for them)
+    assert "'NoneType' object is not callable" in log
 
 
 def test_a_handler_module_that_does_not_compile(apache_factory):
