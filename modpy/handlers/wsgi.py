@@ -28,8 +28,6 @@ from typing import Any, Callable, Iterable, Optional
 
 from modpy import constants as C
 from modpy.config.grammar import DirectiveError, parse_handler
-from modpy.core.clienterror import ClientError
-from modpy.core.errors import describe
 from modpy.core.ffi import NULL, data_bytes, ffi, lib
 from modpy.phases import importer
 
@@ -354,16 +352,6 @@ def _send_file(req, response: _Response, wrapper: FileWrapper) -> bool:
     return True
 
 
-def _log_late_failure(req, exc: BaseException) -> None:
-    headline, lines = describe("PythonHandler", "mod_python.wsgi", "", req.the_request, exc)
-    if isinstance(exc, ClientError):       # the client left: one line, as the dispatcher logs it
-        req.log_error(headline, C.APLOG_INFO)
-        return
-    req.log_error(headline + " (after the response began; it is cut short)")
-    for line in lines:
-        req.log_error(line)
-
-
 def handler(req) -> int:
     app = _application(req)
     env = environ(req, _base_uri(req))
@@ -380,13 +368,7 @@ def handler(req) -> int:
                 write(block)
         if not response.sent:
             response.send_headers()
-    except Exception as e:
-        if not response.sent:
-            raise                              # the dispatcher reports it: 500
-        _log_late_failure(req, e)              # no error page after a body began
-        req._cut_short()
-        return C.DONE
-    finally:
+    finally:                                   # a failure: the dispatcher reports it
         close = getattr(result, "close", None)
         if close is not None:
             close()
