@@ -127,7 +127,7 @@ def test_unknown_directive():
 
 
 def test_directory_of_a_section():
-    from modpy.directives import directory_of_section
+    from modpy.config.directives import directory_of_section
     assert directory_of_section('"/srv/www">') == "/srv/www/"
     assert directory_of_section("/srv/www/>") == "/srv/www/"
     assert directory_of_section("~ ^/srv/.*>") is None

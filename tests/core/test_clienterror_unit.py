@@ -46,7 +46,7 @@ def test_a_failed_write_has_no_status_to_send():
 
 
 def test_a_read_error_is_caused_by_aprs_status():
-    from modpy.clienterror import read_failed
+    from modpy.core.clienterror import read_failed
     e = read_failed(70007, 408, "The timeout specified has expired", 9, 10)
     assert isinstance(e.__cause__, OSError) and e.__cause__.errno == 70007
     assert str(e.__cause__) == "[Errno 70007] The timeout specified has expired"

@@ -5,8 +5,14 @@ import types
 
 import pytest
 
-from modpy.handlers.publisher import _published, _traversable, guess_content_type, module_path, path_names, \
-    target
+from modpy.handlers.publisher import (
+    _published,
+    _traversable,
+    guess_content_type,
+    module_path,
+    path_names,
+    target,
+)
 
 
 def test_module_path(tmp_path):
