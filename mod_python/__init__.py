@@ -21,6 +21,8 @@ MODULES = {
     "psp": "modpy.handlers.psp",
     "cgihandler": "modpy.handlers.cgi.handler",
     "wsgi": "modpy.handlers.wsgi",
+    "python22": "modpy.library.python22",
+    "version": "modpy.library.version",
 }
 
 

@@ -542,6 +542,13 @@ def _apxs(var: str) -> str:
     return subprocess.check_output([apxs, "-q", var], text=True).strip()
 
 
+def apache_facts() -> dict[str, str]:
+    """The Apache modpy is built against, as mod_python.version reports it."""
+    return {"HTTPD": os.path.join(_apxs("SBINDIR"), _apxs("TARGET")),
+            "HTTPD_VERSION": _apxs("HTTPD_VERSION"), "APR_VERSION": _apxs("APR_VERSION"),
+            "LIBEXECDIR": _apxs("LIBEXECDIR"), "SYSCONFDIR": _apxs("SYSCONFDIR")}
+
+
 def apache_include_dirs() -> list[str]:
     """Apache's and APR's header directories, as apxs reports them."""
     dirs = [_apxs("INCLUDEDIR")]
