@@ -387,6 +387,7 @@ int ap_rflush(request_rec *r);
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void ap_set_content_type(request_rec *r, const char *ct);
 const char *ap_get_server_banner(void);
+void ap_add_version_component(apr_pool_t *pconf, const char *component);
 const char *ap_get_server_built(void);
 apr_status_t ap_send_fd(apr_file_t *fd, request_rec *r, apr_off_t offset, apr_size_t length,
                         apr_size_t *nbytes);

@@ -25,6 +25,7 @@ def modpy_boot(module_index):
     runtime.optimize = -1   # until this reading's PythonOptimize says otherwise
     log.install()
     debug.install()
+    startup.interpreter_ready()
     # The mod_python alias package, now, while one thread runs: a package
     # is in sys.modules before its __init__ has run, and a request thread
     # importing mod_python.X then would skip the import of mod_python,
@@ -50,6 +51,7 @@ def modpy_phase(r, which, dconf, slot):
 @ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)
 def modpy_post_config(pconf, s):
     runtime.main_server = s
+    startup.announce(pconf)
     return C.OK
 
 

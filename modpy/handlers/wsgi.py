@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any, Callable, Iterable, Optional
 
 from modpy import constants as C
 from modpy.config.grammar import DirectiveError, parse_handler
 from modpy.core.ffi import NULL, data_bytes, ffi, lib
+from modpy.objects.typenames import mod_python_type
 from modpy.phases import importer
 
 APP_OPTION = "mod_python.wsgi.application"
@@ -55,8 +57,11 @@ class FileWrapper:
             yield block
 
 
+@mod_python_type("mp_request")
 class _Input:
-    """wsgi.input over the request body, read from Apache as asked."""
+    """wsgi.input over the request body, read from Apache as asked.  It
+    bears the request's type name: mod_python hands the request object
+    itself, and applications check the name."""
 
     __slots__ = ("read", "readline", "_req")
 
@@ -75,32 +80,6 @@ class _Input:
             if not line:
                 return
             yield line
-
-
-class _Errors:
-    """wsgi.errors: whole lines go to the request's error log entry."""
-
-    __slots__ = ("_req", "_pending")
-
-    def __init__(self, req) -> None:
-        self._req, self._pending = req, ""
-
-    def write(self, s: str) -> None:
-        if not isinstance(s, str):
-            raise TypeError(f"wsgi.errors.write() takes str, not {type(s).__name__}")
-        lines = (self._pending + s).split("\n")
-        self._pending = lines.pop()
-        for line in lines:
-            self._req.log_error(line)
-
-    def writelines(self, seq) -> None:
-        for s in seq:
-            self.write(s)
-
-    def flush(self) -> None:
-        if self._pending:
-            self._req.log_error(self._pending)
-            self._pending = ""
 
 
 def _latin1(p) -> str:
@@ -207,7 +186,7 @@ def environ(req, base_uri: Optional[str]) -> dict:
     env["wsgi.version"] = (1, 0)
     env["wsgi.url_scheme"] = "https" if https else "http"
     env["wsgi.input"] = _Input(req)
-    env["wsgi.errors"] = _Errors(req)
+    env["wsgi.errors"] = sys.stderr           # the error log, as mod_python's gateway gives it
     env["wsgi.multithread"] = multithread
     env["wsgi.multiprocess"] = multiprocess
     env["wsgi.run_once"] = False

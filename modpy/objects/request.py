@@ -28,6 +28,7 @@ from modpy.objects.brigade import apr_error, os_error
 from modpy.objects.filter import register_filter_name
 from modpy.objects.records import USEC
 from modpy.objects.table import Table
+from modpy.objects.typenames import mod_python_type
 
 # Members are properties over request_rec fields: a getter called straight
 # (the cheapest Python frame there is, or none at all for ints), and a setter
@@ -163,6 +164,7 @@ def _content_type_cstr(value: Union[str, bytes], pool):
     return _content_types.setdefault(value, ffi.new("char[]", to_bytes(value, "req.content_type")))
 
 
+@mod_python_type("mp_request")
 class Request:
     """mod_python's request object (see the manual's "Request Object")."""
 
@@ -246,6 +248,9 @@ class Request:
         if ct is None:
             ct = _content_type_cstr(value, self._r.pool)
         lib.ap_set_content_type(self._r, ct)
+        self._content_type_set = 1
+
+    _content_type_set = 0      # mod_python's flag: the handler set content_type
 
     @property
     def server(self):

@@ -9,10 +9,12 @@ from modpy.core.configs import server_dir_config
 from modpy.core.ffi import NULL, ffi, text
 from modpy.objects import records
 from modpy.objects.table import Table
+from modpy.objects.typenames import mod_python_type
 
 _USEC = records.USEC
 
 
+@mod_python_type("mp_server")
 class Server:
     __slots__ = ("_s",)
 

@@ -105,6 +105,10 @@ def _bad_status(environ, start_response):
     return [b""]
 bad_status = _bad_status
 
+def names(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [repr((type(environ["wsgi.input"]).__name__, environ["wsgi.errors"] is sys.stderr))]
+
 def _text_body(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return ["not bytes \u20ac"]
@@ -274,6 +278,12 @@ def test_flask_application(apache_factory):
     r = server.post("/flask/form", data={"a": "1", "b": "\u00e9"})
     assert r.json() == [[["a", "1"], ["b", "\u00e9"]], "/flask", "/form"]
     assert server.get("/flask/nothing").status_code == 404
+
+
+def test_input_and_errors_as_mod_python_gives_them(wsgi):
+    # what applications written for mod_python check (its suite's wsgitest)
+    server = wsgi("names")
+    assert server.get("/x").text == "('mp_request', True)"
 
 
 def test_location_path_is_script_name_without_base_uri(apache_factory):

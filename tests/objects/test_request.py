@@ -294,3 +294,33 @@ def test_sub_requests_see_their_main(apache_factory):
     r = server.get("/page.shtml")
     assert r.text == "[" + repr(("/sub/one", "/page.shtml", None, None)) + "]", server.error_log()
     assert server.get("/sub/direct").text == repr(("/sub/direct", None, "-", None))
+
+
+def test_mod_python_type_names_argv_and_server_version(apache_factory):
+    # what code written for mod_python looks at (its suite's test_req_members,
+    # test_sys_argv, testLoadModule): the types' names, _content_type_set,
+    # sys.argv, and Python in the server's version string
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler names
+        </Directory>
+    """)
+    server.write("names.py", """
+        import sys
+        from mod_python import apache
+
+        def handler(req):
+            before = req._content_type_set
+            req.content_type = "text/plain"
+            req.add_common_vars()
+            req.write(repr([str(type(req)), str(type(req.connection)), str(type(req.server)),
+                            str(type(req.headers_in)), before, req._content_type_set, sys.argv,
+                            "Python/" in req.subprocess_env["SERVER_SOFTWARE"]]))
+            return apache.OK
+    """)
+    server.start()
+    r = server.get("/names")
+    assert eval(r.text) == ["<class 'mp_request'>", "<class 'mp_conn'>", "<class 'mp_server'>",
+                            "<class 'mp_table'>", 0, 1, ["mod_python"], True]
+    assert "modpy/" in r.headers["server"] and "Python/3." in r.headers["server"]
