@@ -597,9 +597,12 @@ class Request:
     def _entry(self, directive: str, handler: Union[str, Callable], directory: Optional[str],
                origin: str, caller: str) -> HandlerEntry:
         """A handler given at run time, as the entry a directive would make;
-        its directory defaults to that of the handler running now."""
+        its directory defaults to that of the handler running now; one
+        given is made canonical with a trailing slash, as a section's is."""
         if directory is None and self.hlist is not None:
             directory = self.hlist.directory
+        elif directory is not None:
+            directory = os.path.normpath(directory).rstrip("/") + "/"
         if callable(handler):
             return HandlerEntry(parse_handler("callable"), directive, (), directory, origin, target=handler)
         try:

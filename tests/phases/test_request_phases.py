@@ -813,3 +813,28 @@ def test_handlers_in_a_files_section_belong_to_the_directory_around_it(apache_fa
     server.write("files_dir.py", "def handler(req):\n    req.write(req.hlist.directory)\n    return 0\n")
     server.start()
     assert server.get("/files_dir.py").text == server.htdocs + "/"
+
+
+def test_add_handler_directory_gets_a_trailing_slash(apache_factory):
+    # as mod_python (its suite's test_req_add_handler_directory)
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonFixupHandler adder
+        </Directory>
+    """)
+    server.write("adder.py", """
+        import os
+        from mod_python import apache
+
+        def fixuphandler(req):
+            req.add_handler("PythonHandler", "adder::show", os.path.dirname(__file__) + "/./")
+            req.add_handler("PythonHandler", "adder::show", os.path.dirname(__file__))
+            return apache.OK
+
+        def show(req):
+            req.write(req.hlist.directory + "|")
+            return apache.OK
+    """)
+    server.start()
+    assert server.get("/adder.py").text == (server.htdocs + "/|") * 2
