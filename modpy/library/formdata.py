@@ -22,6 +22,8 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from modpy.library.unfold import Unfolder
+
 ENCODING, ERRORS = "utf-8", "surrogateescape"
 READ_SIZE = 65536
 # An upload stays in memory up to this size, then moves to a temporary file.
@@ -237,12 +239,14 @@ def multipart_fields(read: Callable[[int], bytes], boundary: bytes,
     """Stream a multipart/form-data body from `read` into Fields."""
     builder = _Multipart(file_callback, field_callback)
     parser = MultipartParser(boundary, builder.callbacks(), max_header_count=32)
+    unfolder = Unfolder(boundary)            # folded part headers, which python-multipart refuses
     try:
         while not builder.done:
             chunk = read(READ_SIZE)
             if not chunk:
+                parser.write(unfolder.flush())
                 break
-            parser.write(chunk)
+            parser.write(unfolder.feed(chunk))
         parser.finalize()
     except MultipartParseError as e:
         raise FormError(f"malformed multipart body: {e}") from None

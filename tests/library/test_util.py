@@ -92,6 +92,22 @@ def test_field_repr_as_mod_python_shows_it(form_server):
     assert r.json()["repr"] == "[Field(b'up', b'a.txt')]"
 
 
+def test_folded_part_headers_and_a_quoted_boundary(form_server):
+    # as mod_python's suite uploads (test_fileupload): a folded
+    # Content-Disposition, the boundary quoted in the Content-Type, data with
+    # every byte value and CRs of its own
+    payload = bytes(range(256)) * 8 + b"\r\r\n\r"
+    body = (b"--==b==\r\nContent-Type: text/plain\r\nContent-Disposition: form-data;\r\n name=\"t\"\r\n\r\n"
+            b"abcd\r\n--==b==\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\n"
+            + payload + b"\r\n--==b==--\r\n")
+    r = form_server.post("/f", content=body, headers={"Content-Type": 'multipart/form-data; boundary="==b=="'})
+    assert r.status_code == 200, form_server.error_log()
+    data = r.json()
+    assert data["first"]["t"] == "abcd"
+    assert data["items"]["f"]["size"] == len(payload) and data["items"]["f"]["filename"] == "x.bin"
+
+
 def test_chunked_urlencoded_body(form_server):
     r = form_server.post("/f", content=iter([b"a=1&", b"b=2"]),
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
