@@ -14,6 +14,10 @@ from modpy.objects.typenames import mod_python_type
 _USEC = records.USEC
 
 
+# server_rec address -> its options table (a child's server_recs live as long as it)
+_options: dict[int, Table] = {}
+
+
 @mod_python_type("mp_server")
 class Server:
     __slots__ = ("_s",)
@@ -55,7 +59,14 @@ class Server:
         return Table(self._dir_config().settings())
 
     def get_options(self):
-        return Table(self._dir_config().get_options())
+        """The server's PythonOptions: one table per server for the life of
+        the process, so what a handler or PythonImport writes there stays
+        (mod_python's is the server config's own table)."""
+        key = int(ffi.cast("uintptr_t", self._s))
+        table = _options.get(key)
+        if table is None:
+            table = _options.setdefault(key, Table(self._dir_config().get_options()))
+        return table
 
     def log_error(self, message, level: int = C.APLOG_ERR) -> None:
         log.log_error(message, level, self._s)
