@@ -388,6 +388,19 @@ int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void ap_set_content_type(request_rec *r, const char *ct);
 const char *ap_get_server_banner(void);
 void ap_add_version_component(apr_pool_t *pconf, const char *component);
+char *ap_runtime_dir_relative(apr_pool_t *p, const char *fname);
+
+/* mod_python's global locks (_apache._global_lock): across processes and threads */
+typedef struct apr_global_mutex_t apr_global_mutex_t;
+typedef enum { APR_LOCK_DEFAULT, ... } apr_lockmech_e;
+apr_status_t apr_global_mutex_create(apr_global_mutex_t **mutex, const char *fname,
+                                     apr_lockmech_e mech, apr_pool_t *pool);
+apr_status_t apr_global_mutex_child_init(apr_global_mutex_t **mutex, const char *fname,
+                                         apr_pool_t *pool);
+apr_status_t apr_global_mutex_lock(apr_global_mutex_t *mutex);
+apr_status_t apr_global_mutex_trylock(apr_global_mutex_t *mutex);
+apr_status_t apr_global_mutex_unlock(apr_global_mutex_t *mutex);
+apr_status_t ap_unixd_set_global_mutex_perms(apr_global_mutex_t *gmutex);
 const char *ap_get_server_built(void);
 apr_status_t ap_send_fd(apr_file_t *fd, request_rec *r, apr_off_t offset, apr_size_t length,
                         apr_size_t *nbytes);

@@ -4,10 +4,11 @@ and makes sure no Python exception ever unwinds into Apache.
 """
 from __future__ import annotations
 
+import sys
 import traceback
 
 from modpy import constants as C
-from modpy.core import cleanups, configs, directive_module, log, runtime
+from modpy.core import cleanups, configs, directive_module, globallock, log, runtime
 from modpy.core.ffi import ffi, lib, pstr, text
 from modpy.devloop import debug
 from modpy.phases import connections, filters, request, startup
@@ -31,6 +32,10 @@ def modpy_boot(module_index):
     # importing mod_python.X then would skip the import of mod_python,
     # search for X before the alias finder is in place, and fail.
     import mod_python  # noqa: F401
+
+    # mod_python's C module, built into its interpreters: `import _apache`
+    from modpy.library import _apache
+    sys.modules.setdefault("_apache", _apache)
     return 1
 
 
@@ -52,12 +57,14 @@ def modpy_phase(r, which, dconf, slot):
 def modpy_post_config(pconf, s):
     runtime.main_server = s
     startup.announce(pconf)
+    globallock.create(pconf, s)
     return C.OK
 
 
 @ffi.def_extern(onerror=_log_exception)
 def modpy_child_init(pchild, s):
     runtime.child_pool = pchild
+    globallock.child_init(pchild)
     startup.run_imports(s)
 
 
