@@ -31,6 +31,7 @@ import types
 from typing import Any, Optional
 
 from modpy import constants as C
+from modpy.core.credentials import credential_text
 from modpy.core.errors import SERVER_RETURN
 from modpy.phases import importer
 
@@ -144,7 +145,7 @@ def _credentials(req) -> tuple[Optional[str], Optional[str]]:
     if scheme.lower() != "basic":
         return None, None
     try:
-        decoded = base64.b64decode(data.strip(), validate=True).decode("utf-8", "surrogateescape")
+        decoded = credential_text(base64.b64decode(data.strip(), validate=True))
     except (binascii.Error, ValueError):
         return None, None
     user, sep, password = decoded.partition(":")

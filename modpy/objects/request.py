@@ -21,6 +21,7 @@ from modpy.config.model import HandlerEntry
 from modpy.config.phase_table import BY_DIRECTIVE, HEADER_PARSER
 from modpy.core import cleanups, clienterror, log, runtime
 from modpy.core.clienterror import ClientError
+from modpy.core.credentials import credential_text
 from modpy.core.ffi import ENCODING, ERRORS, NULL, c_string, data_bytes, ffi, lib, pstr, text, to_bytes
 from modpy.devloop import timing
 from modpy.objects import records
@@ -41,18 +42,23 @@ def _member(field: str, read: Callable, write: Optional[Callable] = None) -> pro
     return property(read, write)
 
 
-def _str(field: str, writable: bool = False) -> property:
-    """A char * member; writable ones are copied into the request pool."""
+def _str(field: str, writable: bool = False, decode: Optional[Callable[[bytes], str]] = None) -> property:
+    """A char * member; writable ones are copied into the request pool.
+    `decode`: its own way from bytes to str (else UTF-8, surrogates kept)."""
     get_field = operator.attrgetter("_r." + field)
 
     def read(req):
         p = get_field(req)
         return c_string(p).decode(ENCODING, ERRORS) if p else None
 
+    def read_decoded(req):
+        p = get_field(req)
+        return decode(c_string(p)) if p else None
+
     def write(req, value) -> None:
         r = req._r
         setattr(r, field, NULL if value is None else pstr(r.pool, value, f"req.{field}"))
-    return _member(field, read, write if writable else None)
+    return _member(field, read if decode is None else read_decoded, write if writable else None)
 
 
 def _int(field: str, writable: bool = False) -> property:
@@ -203,7 +209,7 @@ class Request:
     handler = _str("handler", writable=True)
     content_encoding = _str("content_encoding", writable=True)
     vlist_validator = _str("vlist_validator", writable=True)
-    user = _str("user", writable=True)
+    user = _str("user", writable=True, decode=credential_text)
     ap_auth_type = _str("ap_auth_type", writable=True)
     no_cache = _int("no_cache", writable=True)
     no_local_copy = _int("no_local_copy", writable=True)
@@ -540,7 +546,7 @@ class Request:
         pw = ffi.new("const char **")
         if lib.ap_get_basic_auth_pw(self._r, pw) != C.OK:
             return None
-        return text(pw[0])
+        return credential_text(c_string(pw[0]))
 
     def auth_name(self) -> Optional[str]:
         return text(lib.ap_auth_name(self._r))

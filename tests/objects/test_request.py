@@ -1,5 +1,6 @@
 """The request object against a real Apache: members, writable members,
 and the methods of the manual's "Request Object"."""
+import base64
 import os
 
 SITE = """
@@ -153,6 +154,13 @@ def test_http_helpers(apache_factory):
     assert r.text == repr(("probe realm", "Basic", "alice", "s3cret", ("all granted", "ip 127.0.0.1")))
     r = server.get("/probe.py?auth")
     assert r.text == repr(("probe realm", "Basic", None, None, ("all granted", "ip 127.0.0.1")))
+    # credentials that are not UTF-8 read as Latin-1, as mod_python reads them
+    # (its suite's test_req_get_basic_auth_pw_latin1); UTF-8 ones as UTF-8
+    latin1 = "Basic " + base64.b64encode(b"sp\xe1m:\xe9ggs").decode()
+    r = server.get("/probe.py?auth", headers={"Authorization": latin1})
+    assert eval(r.text)[2:4] == ("sp\xe1m", "\xe9ggs")
+    utf8 = "Basic " + base64.b64encode("sp\xe1m:\u20ac".encode()).decode()
+    assert eval(server.get("/probe.py?auth", headers={"Authorization": utf8}).text)[2:4] == ("sp\xe1m", "\u20ac")
     r = server.get("/probe.py?sendfile")
     assert r.text == "atic  5"
     r = server.get("/probe.py?nofile")
