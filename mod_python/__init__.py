@@ -23,6 +23,7 @@ MODULES = {
     "wsgi": "modpy.handlers.wsgi",
     "python22": "modpy.library.python22",
     "version": "modpy.library.version",
+    "httpdconf": "modpy.tools.httpdconf",
 }
 
 
