@@ -24,6 +24,8 @@ MODULES = {
     "python22": "modpy.library.python22",
     "version": "modpy.library.version",
     "httpdconf": "modpy.tools.httpdconf",
+    "cache": "modpy.library.cache",
+    "testhandler": "modpy.handlers.testhandler",
 }
 
 
