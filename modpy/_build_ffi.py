@@ -466,6 +466,7 @@ void modpy_child_init(apr_pool_t *pchild, server_rec *s);
 apr_status_t modpy_filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
                           int block, apr_off_t readbytes);
 int modpy_connection(conn_rec *c, const modpy_srv_conf *sconf);
+int modpy_include(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag, const char *value);
 """
 
 # The library's own C: shim/lib_*.c, declared in shim/modpy_lib.h (paths

@@ -11,7 +11,7 @@ from modpy import constants as C
 from modpy.core import cleanups, configs, directive_module, globallock, log, runtime
 from modpy.core.ffi import ffi, lib, pstr, text
 from modpy.devloop import debug
-from modpy.phases import connections, filters, request, startup
+from modpy.phases import connections, filters, includes, request, startup
 
 
 def _log_exception(exc_type, exc, tb) -> None:
@@ -71,6 +71,11 @@ def modpy_child_init(pchild, s):
 @ffi.def_extern(error=lib.APR_EGENERAL, onerror=_log_exception)
 def modpy_filter(f, bb, mode, block, readbytes):
     return filters.run(f, bb, mode, block, readbytes)
+
+
+@ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)
+def modpy_include(f, bb, tag, value):
+    return includes.run(f, bb, ffi.string(tag), ffi.string(value))
 
 
 @ffi.def_extern(error=C.DONE, onerror=_log_exception)

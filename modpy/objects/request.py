@@ -259,6 +259,17 @@ class Request:
     _content_type_set = 0      # mod_python's flag: the handler set content_type
 
     @property
+    def ssi_globals(self) -> Optional[dict]:
+        """The globals of this request's `<!--#python -->` elements
+        (modpy.phases.includes); None until set or used."""
+        return self.__dict__.get("_ssi_globals")
+
+    @ssi_globals.setter
+    def ssi_globals(self, value: dict) -> None:
+        keep(self)                 # the includes run later, in mod_include's filter
+        self.__dict__["_ssi_globals"] = value
+
+    @property
     def server(self):
         from modpy.objects.server import Server
         return Server(self._r.server)
