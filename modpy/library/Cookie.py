@@ -151,10 +151,7 @@ def _pairs(s: str):
         if not eq:
             yield name, None
             continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        yield name, value
+        yield name, value.strip()    # quotes kept: part of the value (RFC 6265), as in mod_python
 
 
 def _parse(s: str, cls, names=None, **kw) -> dict:
@@ -265,8 +262,10 @@ def add_cookie(req, cookie: Union[Cookie, str], value="", **kw) -> None:
 
 
 def set_cookie_header(headers, cookie: Cookie) -> None:
+    """Cache-Control before the first Set-Cookie, as mod_python adds them."""
+    if "Set-Cookie" not in headers:
+        headers.add("Cache-Control", 'no-cache="set-cookie"')
     headers.add("Set-Cookie", str(cookie))
-    headers["Cache-Control"] = 'no-cache="set-cookie"'
 
 
 def get_cookies(req, Class=Cookie, **data) -> dict:

@@ -59,7 +59,9 @@ class Table(MutableMapping):
     def __init__(self, t=None) -> None:
         """Wrap an Apache table, or make a new one in a pool of its own that
         lives as long as this object; a mapping or a sequence of pairs
-        given instead fills the new table (the manual's `apache.table(...)`)."""
+        given instead fills the new table (the manual's `apache.table(...)`),
+        each pair set in turn: a key given twice keeps its last value, as
+        in mod_python."""
         if t is not None and isinstance(t, ffi.CData):
             self._t = t
             return
@@ -73,7 +75,7 @@ class Table(MutableMapping):
         if t is not None:
             pairs = t.items() if hasattr(t, "items") else t
             for key, value in pairs:
-                self.add(key, value)
+                self[key] = value
 
     def invalidate(self) -> None:
         """Forget the APR table (its pool is being destroyed): `_t` is
@@ -206,8 +208,12 @@ class Table(MutableMapping):
         super().update(other, **kw)
 
     def copy(self) -> "Table":
-        """A new table with the same entries, in a pool of its own."""
-        return Table(self.items())
+        """A new table with the same entries (a key's several values too),
+        in a pool of its own."""
+        copy = Table()
+        for key, value in self.items():
+            copy.add(key, value)
+        return copy
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Table):

@@ -58,7 +58,7 @@ def test_parse_the_manual_example_and_attributes():
     assert type(spam) is Cookie and spam.value == "eggs"
     assert spam.expires == "Sat, 14-Jun-2003 02:42:36 GMT"
     cookies = Cookie.parse('$Version=1; a="quoted"; $Path=/x; b=2; junk; =v; c=')
-    assert {k: v.value for k, v in cookies.items()} == {"a": "quoted", "b": "2", "c": ""}
+    assert {k: v.value for k, v in cookies.items()} == {"a": '"quoted"', "b": "2", "c": ""}
     assert cookies["a"].path == "/x"
     assert Cookie.parse("a=1; Path=/; bad=\xff\udcff")["bad"].value == "\xff\udcff"
 
