@@ -54,8 +54,9 @@ class Connection:
         return text(self._c.remote_logname)
 
     @property
-    def aborted(self) -> bool:
-        return bool(lib.modpy_conn_aborted(self._c))
+    def aborted(self) -> int:
+        """0 or 1, as mod_python gives it."""
+        return int(bool(lib.modpy_conn_aborted(self._c)))
 
     @property
     def keepalive(self) -> int:

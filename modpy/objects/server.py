@@ -35,11 +35,12 @@ class Server:
     port = property(lambda self: int(self._s.port))
     error_fname = property(lambda self: text(self._s.error_fname))
     loglevel = property(lambda self: int(self._s.log.level))
-    is_virtual = property(lambda self: self._s.is_virtual != b"\0")   # a C char
+    # flags as ints (0/1), as mod_python gives its C members
+    is_virtual = property(lambda self: int(self._s.is_virtual != b"\0"))   # a C char
     timeout = property(lambda self: self._s.timeout / _USEC)
     keep_alive_timeout = property(lambda self: self._s.keep_alive_timeout / _USEC)
     keep_alive_max = property(lambda self: int(self._s.keep_alive_max))
-    keep_alive = property(lambda self: bool(self._s.keep_alive))
+    keep_alive = property(lambda self: int(bool(self._s.keep_alive)))
     path = property(lambda self: text(self._s.path))
     pathlen = property(lambda self: int(self._s.pathlen))
     limit_req_line = property(lambda self: int(self._s.limit_req_line))
