@@ -34,7 +34,7 @@ class BuildWithShim(build_ext):
                  "FFI_NAME": os.path.basename(self.get_ext_fullpath("modpy._modpy_ffi"))}
         out_dir = os.path.join("modpy") if self.inplace else os.path.join(self.build_lib, "modpy")
         os.makedirs(out_dir, exist_ok=True)
-        _write_buildinfo(os.path.join(out_dir, "_buildinfo.py"), facts)
+        _write_buildinfo(os.path.join(out_dir, "_buildinfo.py"), {**facts, **b.apache_facts()})
         macros = [("MODPY_" + name, _c_string(value)) for name, value in facts.items()]
         for flag in b.apache_cflags():
             name, _, value = flag[2:].partition("=")
@@ -64,7 +64,8 @@ def _write_buildinfo(path: str, facts: dict) -> None:
     """modpy/_buildinfo.py: what the shim was compiled with, as Python."""
     with open(path, "w") as f:
         f.write('"""Facts of this build of modpy, written by setup.py: the interpreter\n'
-                'the shim embeds, its libpython, the cffi library\'s file name."""\n')
+                'the shim embeds, its libpython, the cffi library\'s file name, and the\n'
+                'Apache it was built against (mod_python.version names them)."""\n')
         for name, value in facts.items():
             f.write(f"{name} = {value!r}\n")
 

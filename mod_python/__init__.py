@@ -21,6 +21,11 @@ MODULES = {
     "psp": "modpy.handlers.psp",
     "cgihandler": "modpy.handlers.cgi.handler",
     "wsgi": "modpy.handlers.wsgi",
+    "python22": "modpy.library.python22",
+    "version": "modpy.library.version",
+    "httpdconf": "modpy.tools.httpdconf",
+    "cache": "modpy.library.cache",
+    "testhandler": "modpy.handlers.testhandler",
 }
 
 

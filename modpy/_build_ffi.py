@@ -377,6 +377,21 @@ int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
 int ap_rflush(request_rec *r);
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void ap_set_content_type(request_rec *r, const char *ct);
+const char *ap_get_server_banner(void);
+void ap_add_version_component(apr_pool_t *pconf, const char *component);
+char *ap_runtime_dir_relative(apr_pool_t *p, const char *fname);
+
+/* mod_python's global locks (_apache._global_lock): across processes and threads */
+typedef struct apr_global_mutex_t apr_global_mutex_t;
+typedef enum { APR_LOCK_DEFAULT, ... } apr_lockmech_e;
+apr_status_t apr_global_mutex_create(apr_global_mutex_t **mutex, const char *fname,
+                                     apr_lockmech_e mech, apr_pool_t *pool);
+apr_status_t apr_global_mutex_child_init(apr_global_mutex_t **mutex, const char *fname,
+                                         apr_pool_t *pool);
+apr_status_t apr_global_mutex_lock(apr_global_mutex_t *mutex);
+apr_status_t apr_global_mutex_trylock(apr_global_mutex_t *mutex);
+apr_status_t apr_global_mutex_unlock(apr_global_mutex_t *mutex);
+apr_status_t ap_unixd_set_global_mutex_perms(apr_global_mutex_t *gmutex);
 const char *ap_get_server_built(void);
 apr_status_t ap_send_fd(apr_file_t *fd, request_rec *r, apr_off_t offset, apr_size_t length,
                         apr_size_t *nbytes);
@@ -438,6 +453,7 @@ void modpy_child_init(apr_pool_t *pchild, server_rec *s);
 apr_status_t modpy_filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
                           int block, apr_off_t readbytes);
 int modpy_connection(conn_rec *c, const modpy_srv_conf *sconf);
+int modpy_include(ap_filter_t *f, apr_bucket_brigade *bb, const char *tag, const char *value);
 """
 
 # The library's own C: shim/lib_*.c, declared in shim/modpy_lib.h (paths
@@ -526,6 +542,13 @@ def _apxs(var: str) -> str:
             "(Debian: apt-get install apache2-dev) and build again."
         )
     return subprocess.check_output([apxs, "-q", var], text=True).strip()
+
+
+def apache_facts() -> dict[str, str]:
+    """The Apache modpy is built against, as mod_python.version reports it."""
+    return {"HTTPD": os.path.join(_apxs("SBINDIR"), _apxs("TARGET")),
+            "HTTPD_VERSION": _apxs("HTTPD_VERSION"), "APR_VERSION": _apxs("APR_VERSION"),
+            "LIBEXECDIR": _apxs("LIBEXECDIR"), "SYSCONFDIR": _apxs("SYSCONFDIR")}
 
 
 def apache_include_dirs() -> list[str]:

@@ -4,13 +4,14 @@ and makes sure no Python exception ever unwinds into Apache.
 """
 from __future__ import annotations
 
+import sys
 import traceback
 
 from modpy import constants as C
-from modpy.core import cleanups, configs, directive_module, log, runtime
+from modpy.core import cleanups, configs, directive_module, globallock, log, runtime
 from modpy.core.ffi import ffi, lib, pstr, text
 from modpy.devloop import debug
-from modpy.phases import connections, filters, request, startup
+from modpy.phases import connections, filters, includes, request, startup
 
 
 def _log_exception(exc_type, exc, tb) -> None:
@@ -25,11 +26,16 @@ def modpy_boot(module_index):
     runtime.optimize = -1   # until this reading's PythonOptimize says otherwise
     log.install()
     debug.install()
+    startup.interpreter_ready()
     # The mod_python alias package, now, while one thread runs: a package
     # is in sys.modules before its __init__ has run, and a request thread
     # importing mod_python.X then would skip the import of mod_python,
     # search for X before the alias finder is in place, and fail.
     import mod_python  # noqa: F401
+
+    # mod_python's C module, built into its interpreters: `import _apache`
+    from modpy.library import _apache
+    sys.modules.setdefault("_apache", _apache)
     return 1
 
 
@@ -50,18 +56,26 @@ def modpy_phase(r, which, dconf, slot):
 @ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)
 def modpy_post_config(pconf, s):
     runtime.main_server = s
+    startup.announce(pconf)
+    globallock.create(pconf, s)
     return C.OK
 
 
 @ffi.def_extern(onerror=_log_exception)
 def modpy_child_init(pchild, s):
     runtime.child_pool = pchild
+    globallock.child_init(pchild)
     startup.run_imports(s)
 
 
 @ffi.def_extern(error=lib.APR_EGENERAL, onerror=_log_exception)
 def modpy_filter(f, bb, mode, block, readbytes):
     return filters.run(f, bb, mode, block, readbytes)
+
+
+@ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)
+def modpy_include(f, bb, tag, value):
+    return includes.run(f, bb, ffi.string(tag), ffi.string(value))
 
 
 @ffi.def_extern(error=C.DONE, onerror=_log_exception)

@@ -30,6 +30,8 @@
 
 #include "modpy.h"
 #include "apr_strings.h"
+#include "apr_optional.h"
+#include "mod_include.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -52,6 +54,7 @@ static struct {
     void (*child_init)(apr_pool_t *, server_rec *);
     void (*register_filter)(const char *name, int input);
     int (*connection)(conn_rec *, const modpy_srv_conf *);
+    int (*include)(ap_filter_t *, apr_bucket_brigade *, const char *, const char *);
     modpy_python_calls *calls;       /* counted around the calls made in a child */
 } py;
 
@@ -165,6 +168,7 @@ static const char *bind_entries(void)
     BIND(child_init, "modpy_child_init");
     BIND(register_filter, "modpy_register_filter");
     BIND(connection, "modpy_connection");
+    BIND(include, "modpy_include");
     BIND(calls, "modpy_python_calls_now");
 #undef BIND
     return NULL;
@@ -477,9 +481,43 @@ static void python_after_fork(void)
     python_pid = getpid();
 }
 
+/* <!--#python exec="..." --> and <!--#python eval="..." --> in a page that
+ * mod_include parses (as mod_python offers them): the element's first
+ * attribute and its value go to Python, which writes into `bb`; anything
+ * wrong shows as mod_include's error text. */
+static APR_OPTIONAL_FN_TYPE(ap_ssi_get_tag_and_value) *ssi_tag_and_value;
+
+static apr_status_t include_python(include_ctx_t *ctx, ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    char *tag = NULL, *value = NULL;
+    int status;
+
+    if (!(ctx->flags & SSI_FLAG_PRINTING))
+        return APR_SUCCESS;
+    ssi_tag_and_value(ctx, &tag, &value, SSI_VALUE_DECODED);
+    if (!tag || !value) {
+        SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
+        return APR_SUCCESS;
+    }
+    modpy_call_begins(py.calls);
+    status = py.include(f, bb, tag, value);
+    modpy_call_ends(py.calls);
+    if (status != OK)
+        SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
+    return APR_SUCCESS;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
+    APR_OPTIONAL_FN_TYPE(ap_register_include_handler) *register_include;
+
     python_after_fork();
+    /* mod_include makes its table of elements in its own post_config,
+     * which runs first (APR_HOOK_REALLY_FIRST) */
+    register_include = APR_RETRIEVE_OPTIONAL_FN(ap_register_include_handler);
+    ssi_tag_and_value = APR_RETRIEVE_OPTIONAL_FN(ap_ssi_get_tag_and_value);
+    if (register_include && ssi_tag_and_value)
+        register_include("python", include_python);
     return py.post_config(pconf, s);
 }
 

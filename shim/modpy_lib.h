@@ -18,6 +18,8 @@
 #include "http_main.h"
 #include "util_script.h"
 #include "ap_mpm.h"
+#include "unixd.h"
+#include "apr_global_mutex.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
 #include "apr_buckets.h"

@@ -27,7 +27,7 @@ class Where:
     directory: Optional[str]      # the section's path; None at server level
     origin: str                   # "file:line"
     htaccess: bool = False
-    location: bool = False        # in a <Location> or <LocationMatch>
+    location: bool = False        # in a <Location> or <LocationMatch>: directory is a URL path
 
     @property
     def server_level(self) -> bool:
@@ -56,6 +56,7 @@ def section_directory(path: Optional[str], sections: list) -> Optional[str]:
 Action = Callable[[str, str, Where, DirConfig, ServerConfig], None]
 
 
+
 def _handlers(name: str, args: str, where: Where, dconf: DirConfig, sconf: ServerConfig) -> None:
     specs, exts = grammar.parse_handler_line(args)
     phase = BY_DIRECTIVE.get(name)
@@ -66,7 +67,8 @@ def _handlers(name: str, args: str, where: Where, dconf: DirConfig, sconf: Serve
     if exts and phase.number <= TRANS.number:
         # no file name is known yet, so the restriction could never match
         raise DirectiveError("'| .ext' works only for phases after the trans phase")
-    entries = tuple(HandlerEntry(spec, name, exts, where.directory, where.origin) for spec in specs)
+    entries = tuple(HandlerEntry(spec, name, exts, where.directory, where.origin,
+                                 location=where.location) for spec in specs)
     dconf.add_handlers(phase.number, entries)
 
 
@@ -77,7 +79,8 @@ def _handler_module(name: str, args: str, where: Where, dconf: DirConfig, sconf:
     for phase in PHASES:
         if phase in (POST_READ_REQUEST, TRANS) and not where.server_level:
             continue
-        entry = HandlerEntry(spec, phase.directive, (), where.directory, where.origin, silent=True)
+        entry = HandlerEntry(spec, phase.directive, (), where.directory, where.origin, silent=True,
+                             location=where.location)
         dconf.add_handlers(phase.number, (entry,))
 
 

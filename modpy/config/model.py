@@ -27,6 +27,7 @@ class HandlerEntry:
     origin: str = ""             # "file:line" of the directive
     silent: bool = False         # PythonHandlerModule: a missing object is no error
     target: object = None        # a callable given to req.add_handler()
+    location: bool = False       # written in a <Location>: directory is its URL path
 
     def __str__(self) -> str:
         return repr(self.target) if self.target is not None else str(self.spec)
@@ -42,10 +43,25 @@ class HandlerEntry:
 
     parent = None
 
-    def applies_to(self, filename: Optional[str]) -> bool:
-        if not self.exts:
-            return True
-        return bool(filename) and filename.endswith(self.exts)
+
+
+def file_extension(filename: Optional[str]) -> Optional[str]:
+    """mod_python's extension of a file: its name from the first dot on
+    ("x.tar.gz" -> ".tar.gz"), None when it has none."""
+    _, dot, rest = (filename or "").rpartition("/")[2].partition(".")
+    return "." + rest if dot and rest else None
+
+
+def for_file(entries, filename: Optional[str]) -> list:
+    """A phase's configured handlers for one file, as mod_python picks
+    them: those restricted (`| .ext`) to the file's extension, if any;
+    else those restricted to none.  The two lists never mix."""
+    ext = file_extension(filename)
+    if ext is not None:
+        matching = [e for e in entries if ext in e.exts]
+        if matching:
+            return matching
+    return [e for e in entries if not e.exts]
 
 
 _ON = ("on", "1", "yes", "true")

@@ -47,6 +47,15 @@ def read_failed(apr_status: int, http_status: int, apr_message: str, got: int,
     for it: `apr_message`).  `http_status` is Apache's own mapping of it
     (ap_map_http_request_error, 400 when it has none); `got` bytes had
     come of `expected` (None: chunked)."""
+    error = _read_error(apr_status, http_status, apr_message, got, expected)
+    # APR's own status, as the OSError it is (mod_python raises an IOError
+    # here; a traceback names both)
+    error.__cause__ = OSError(apr_status, apr_message)
+    return error
+
+
+def _read_error(apr_status: int, http_status: int, apr_message: str, got: int,
+                expected: Optional[int]) -> ClientError:
     where = _progress(got, expected)
     if http_status == C.HTTP_REQUEST_TIME_OUT:
         return ClientError(errno.ETIMEDOUT, f"the request body stopped coming {where}: Apache's "

@@ -34,11 +34,12 @@ def directive(cmd, dconf, sconf, args) -> object:
         if name == "PythonDirectives":      # EXEC_ON_READ: Apache passes no config record
             directive_module.load(cmd, text(args) or "")
             return NULL
+        sections = _sections(cmd)
         where = directives.Where(
-            directory=directives.section_directory(text(cmd.path), _sections(cmd)),
+            directory=directives.section_directory(text(cmd.path), sections),
             origin=_origin(cmd),
             htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
-            location=_section(cmd) in ("<location", "<locationmatch"),
+            location=bool(sections) and sections[0][0].lower() in ("<location", "<locationmatch"),
         )
         dir_config = _leaf(dconf, cmd.pool, DirConfig, where)
         server_config = (_leaf(sconf, cmd.pool, ServerConfig, where)
@@ -77,13 +78,6 @@ def _origin(cmd) -> str:
     d = cmd.directive
     return f"{text(d.filename)}:{d.line_num}" if d != NULL else ""
 
-
-def _section(cmd) -> str:
-    """The section a directive stands in ("<location" ...), lower case; ""
-    at the top level."""
-    d = cmd.directive
-    parent = d.parent if d != NULL else NULL
-    return (text(parent.directive) or "").lower() if parent != NULL else ""
 
 
 def _leaf(record, pool, kind, where):

@@ -56,3 +56,10 @@ def error_page(headline: str, lines: list[str], accept: str) -> tuple[str, str]:
                 f"<h1>modpy: handler error</h1><p><b>{html.escape(headline)}</b></p>"
                 f"<pre>{html.escape(chr(10).join(lines))}</pre></body></html>\n")
     return "text/plain; charset=utf-8", "\n".join(["modpy: " + headline, ""] + lines) + "\n"
+
+
+def error_tail(headline: str, lines: list[str]) -> str:
+    """The PythonDebug text to follow a response already begun, as
+    mod_python appends its traceback: escaped, since the page may be HTML."""
+    text = html.escape("\n".join(["modpy: " + headline, ""] + lines))
+    return f"\n<pre>\n{text}\n</pre>\n"

@@ -6,18 +6,23 @@
     </Directory>
 
 The module is req.filename with its extension replaced by .py (index.py for
-a directory); path_info names the object inside it, one element per path
-segment ("index" when none).  A function is called with the form fields
-that match its arguments (and `req`); what it returns is the response.
+a directory, and index.py too when that module is missing: its name is then
+the first object name, as mod_python does); path_info names the object
+inside it, one element per path segment ("index" when none).  A function
+is called with the form fields that match its arguments (and `req`); what
+it returns is the response.
 
-Security, as the manual's traversal rules and more: only GET, POST and
+Security, as mod_python's traversal rules and more: only GET, POST and
 HEAD are served (405 otherwise, as mod_python 3.3+); a name starting with
-"_", a module, a class, a builtin, and anything the module did not define
-itself (an imported function or an object of another module's class) is
-404, and attributes are looked up without running getters (a property is
-404).  __auth__/__access__/__auth_realm__ at each step guard with HTTP
-Basic authentication (401) and an access check (403); a guard that cannot
-be read refuses the request (500), never lets it through.
+"_", a step into an object of a built-in type (a function, a method, a
+module, a class ...), and anything the module did not define itself to be
+published (a module, a class, a builtin, an imported function or an object
+of another module's class) are 403, as mod_python answers; a name that is
+not there is 404, and so is one only code would compute: attributes are
+looked up without running getters.  __auth__/__access__/__auth_realm__ at
+each step guard with HTTP Basic authentication (401) and an access check
+(403); a guard that cannot be read refuses the request (500), never lets
+it through.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ import types
 from typing import Any, Optional
 
 from modpy import constants as C
+from modpy.core.credentials import credential_text
 from modpy.core.errors import SERVER_RETURN
 from modpy.phases import importer
 
@@ -53,15 +59,38 @@ def module_path(filename: Optional[str]) -> str:
     return os.path.splitext(filename)[0] + ".py"
 
 
+def _segments(path_info: Optional[str]) -> list[str]:
+    return [p for p in (path_info or "").split("/") if p]
+
+
 def path_names(path_info: Optional[str]) -> list[str]:
     """The object names of path_info; "index" when it names none."""
-    names = [p for p in (path_info or "").split("/") if p]
-    return names or ["index"]
+    return _segments(path_info) or ["index"]
+
+
+def target(filename: Optional[str], path_info: Optional[str]) -> tuple[str, list[str]]:
+    """(module file, object names) of a request: when the module is
+    missing, index.py beside it, whose object the module's name is
+    (mod_python's fallback: /foobar publishes index.py's foobar)."""
+    path = module_path(filename)
+    if os.path.isfile(path) or not filename or os.path.isdir(filename):
+        return path, path_names(path_info)
+    stem = os.path.basename(os.path.splitext(path)[0])
+    return os.path.join(os.path.dirname(path), "index.py"), [stem] + _segments(path_info)
 
 
 def _refuse(status: int, why: str, req) -> None:
     req.log_error(f"mod_python.publisher: {why}", C.APLOG_INFO)
     raise SERVER_RETURN(status)
+
+
+# mod_python's rule: an object of a type the `types` module names (functions,
+# methods, modules, code, frames ...), or a class, is not traversed into
+_NOT_TRAVERSABLE = frozenset(t for t in vars(types).values() if isinstance(t, type)) | {type}
+
+
+def _traversable(obj: Any) -> bool:
+    return type(obj) not in _NOT_TRAVERSABLE and not isinstance(obj, type)
 
 
 def _published(obj: Any, module: types.ModuleType) -> bool:
@@ -179,7 +208,7 @@ def _credentials(req) -> tuple[Optional[str], Optional[str]]:
     if scheme.lower() != "basic":
         return None, None
     try:
-        decoded = base64.b64decode(data.strip(), validate=True).decode("utf-8", "surrogateescape")
+        decoded = credential_text(base64.b64decode(data.strip(), validate=True))
     except (binascii.Error, ValueError):
         return None, None
     user, sep, password = decoded.partition(":")
@@ -228,14 +257,16 @@ def traverse(req, module: types.ModuleType, names: list[str]) -> Any:
     obj = module
     for name in names:
         if name.startswith("_"):
-            _refuse(C.HTTP_NOT_FOUND, f"{name!r} starts with '_' and is not published", req)
+            _refuse(C.HTTP_FORBIDDEN, f"{name!r} starts with '_' and is not published", req)
+        if obj is not module and not _traversable(obj):
+            _refuse(C.HTTP_FORBIDDEN, f"{name!r}: a {type(obj).__name__} is not traversed", req)
         found = _attribute(obj, name)
         if found is _MISSING:
             _refuse(C.HTTP_NOT_FOUND, f"{req.uri!r}: no object {name!r} (or one only code "
                                       f"would compute: a property is not published)", req)
         obj = found
         if not _published(obj, module):
-            _refuse(C.HTTP_NOT_FOUND, f"{name!r} is a {type(obj).__name__}, not published", req)
+            _refuse(C.HTTP_FORBIDDEN, f"{name!r} is a {type(obj).__name__}, not published", req)
         _check(req, obj, state)
     return obj
 
@@ -291,12 +322,12 @@ def handler(req) -> int:
     req.allow_methods(list(METHODS))
     if req.method not in METHODS:
         _refuse(C.HTTP_METHOD_NOT_ALLOWED, f"method {req.method} is not published", req)
-    path = module_path(req.filename)
+    path, names = target(req.filename, req.path_info)
     if not os.path.isfile(path):
         _refuse(C.HTTP_NOT_FOUND, f"no module {path!r} for {req.uri!r}", req)
     module = importer.namespace(req.interpreter or "main_interpreter").load_file(
         path, req._config.autoreload is not False)
-    obj = traverse(req, module, path_names(req.path_info))
+    obj = traverse(req, module, names)
     type_before = req.content_type
     result = call(req, obj) if callable(obj) else obj
     if result is None:

@@ -7,9 +7,10 @@
 
 The application is `module::callable` (callable defaults to `application`);
 a module that is a path or a file next to the configuring section is loaded
-like a handler module (autoreload by mtime), else imported.  With base_uri,
-SCRIPT_NAME is base_uri and PATH_INFO the rest of the URI; without it,
-SCRIPT_NAME is empty and PATH_INFO the whole URI.
+like a handler module (autoreload by mtime), else imported.  With base_uri
+(or, without it, in a <Location>: its path), SCRIPT_NAME is base_uri and
+PATH_INFO the rest of the URI; else SCRIPT_NAME is empty and PATH_INFO the
+whole URI.
 
 Per request the work is kept small, and C calls above all (each one drops
 and retakes the GIL): the environ is read straight from request_rec and a
@@ -23,13 +24,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any, Callable, Iterable, Optional
 
 from modpy import constants as C
 from modpy.config.grammar import DirectiveError, parse_handler
-from modpy.core.clienterror import ClientError
-from modpy.core.errors import describe
-from modpy.core.ffi import NULL, ffi, lib
+from modpy.core.ffi import NULL, data_bytes, ffi, lib
+from modpy.objects.typenames import mod_python_type
 from modpy.phases import importer
 
 APP_OPTION = "mod_python.wsgi.application"
@@ -56,8 +57,11 @@ class FileWrapper:
             yield block
 
 
+@mod_python_type("mp_request")
 class _Input:
-    """wsgi.input over the request body, read from Apache as asked."""
+    """wsgi.input over the request body, read from Apache as asked.  It
+    bears the request's type name: mod_python hands the request object
+    itself, and applications check the name."""
 
     __slots__ = ("read", "readline", "_req")
 
@@ -78,30 +82,6 @@ class _Input:
             yield line
 
 
-class _Errors:
-    """wsgi.errors: whole lines go to the request's error log entry."""
-
-    __slots__ = ("_req", "_pending")
-
-    def __init__(self, req) -> None:
-        self._req, self._pending = req, ""
-
-    def write(self, s: str) -> None:
-        if not isinstance(s, str):
-            raise TypeError(f"wsgi.errors.write() takes str, not {type(s).__name__}")
-        lines = (self._pending + s).split("\n")
-        self._pending = lines.pop()
-        for line in lines:
-            self._req.log_error(line)
-
-    def writelines(self, seq) -> None:
-        for s in seq:
-            self.write(s)
-
-    def flush(self) -> None:
-        if self._pending:
-            self._req.log_error(self._pending)
-            self._pending = ""
 
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
@@ -170,6 +150,15 @@ def split_uri(uri: str, base_uri: Optional[str]) -> tuple[str, str]:
     return script, uri[len(script):]
 
 
+def _base_uri(req) -> Optional[str]:
+    """SCRIPT_NAME's source: the option, else the <Location> the handler
+    is configured in (as mod_python's gateway)."""
+    base_uri = req._config.options.get(BASE_URI_OPTION)
+    if base_uri is None and req.hlist is not None and req.hlist.location:
+        base_uri = req.hlist.directory
+    return base_uri
+
+
 def environ(req, base_uri: Optional[str]) -> dict:
     """The PEP 3333 environ of this request, all strings latin-1 decoded:
     the environment variables Apache set for the request (SetEnv, mod_ssl's
@@ -214,7 +203,7 @@ def environ(req, base_uri: Optional[str]) -> dict:
     env["wsgi.version"] = (1, 0)
     env["wsgi.url_scheme"] = "https" if https else "http"
     env["wsgi.input"] = _Input(req)
-    env["wsgi.errors"] = _Errors(req)
+    env["wsgi.errors"] = sys.stderr           # the error log, as mod_python's gateway gives it
     env["wsgi.multithread"] = multithread
     env["wsgi.multiprocess"] = multiprocess
     env["wsgi.run_once"] = False
@@ -299,7 +288,9 @@ class _Response:
 
     def write(self, data: bytes, flush: int = 1) -> None:
         if type(data) is not bytes:
-            raise TypeError(f"WSGI body blocks must be bytes, not {type(data).__name__}")
+            # PEP 3333 asks for bytes; mod_python's gateway also sends a
+            # str, as req.write() does (UTF-8), and applications rely on it
+            data = data_bytes(data, "a WSGI body block")
         if not self.sent:
             self.send_headers()
         if self.length is not None:         # never more than the declared Content-Length
@@ -357,20 +348,10 @@ def _send_file(req, response: _Response, wrapper: FileWrapper) -> bool:
     return True
 
 
-def _log_late_failure(req, exc: BaseException) -> None:
-    headline, lines = describe("PythonHandler", "mod_python.wsgi", "", req.the_request, exc)
-    if isinstance(exc, ClientError):       # the client left: one line, as the dispatcher logs it
-        req.log_error(headline, C.APLOG_INFO)
-        return
-    req.log_error(headline + " (after the response began; it is cut short)")
-    for line in lines:
-        req.log_error(line)
-
-
 def handler(req) -> int:
     app = _application(req)
     try:
-        env = environ(req, req._config.options.get(BASE_URI_OPTION))
+        env = environ(req, _base_uri(req))
     except OutsideBaseURI as e:
         req.log_error(f"mod_python.wsgi: {e}", C.APLOG_INFO)
         return C.HTTP_NOT_FOUND
@@ -387,13 +368,7 @@ def handler(req) -> int:
                 write(block)
         if not response.sent:
             response.send_headers()
-    except Exception as e:
-        if not response.sent:
-            raise                              # the dispatcher reports it: 500
-        _log_late_failure(req, e)              # no error page after a body began
-        req._cut_short()
-        return C.DONE
-    finally:
+    finally:                                   # a failure: the dispatcher reports it
         close = getattr(result, "close", None)
         if close is not None:
             close()

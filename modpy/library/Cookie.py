@@ -33,11 +33,13 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f;]")
 _DIGEST_LEN = 32                      # hex HMAC-MD5
 
-# attribute -> how it is written in Set-Cookie; flags are written bare
-_ATTRIBUTES = {"version": "Version", "path": "Path", "domain": "Domain", "secure": "secure",
-               "comment": "Comment", "expires": "expires", "max_age": "Max-Age",
-               "commentURL": "commentURL", "discard": "discard", "port": "Port",
-               "httponly": "HttpOnly", "samesite": "SameSite"}
+# attribute -> how it is written in Set-Cookie; flags are written bare.  As
+# mod_python writes them (its attribute names), except max_age: browsers
+# know only Max-Age (docs/compatibility.md)
+_ATTRIBUTES = {"version": "version", "path": "path", "domain": "domain", "secure": "secure",
+               "comment": "comment", "expires": "expires", "max_age": "Max-Age",
+               "commentURL": "commentURL", "discard": "discard", "port": "port",
+               "httponly": "httponly", "samesite": "SameSite"}
 _FLAGS = frozenset({"secure", "discard", "httponly"})
 # an attribute name as a browser or parse() input spells it -> ours
 _INCOMING = {header.lower(): attr for attr, header in _ATTRIBUTES.items()}
@@ -134,9 +136,14 @@ def _expires_text(value) -> str:
                      f"'Wdy, DD-Mon-YYYY HH:MM:SS GMT'")
 
 
+# a cookie header's pieces end at ';', or at ',' before the next name=:
+# Apache joins a request's repeated Cookie headers with ", "
+_PIECES = re.compile(r";|,(?=\s*[^\s=;,]+\s*=)")
+
+
 def _pairs(s: str):
-    """(name, value or None) for each ';'-separated piece of a header."""
-    for piece in s.split(";"):
+    """(name, value or None) for each piece of a header."""
+    for piece in _PIECES.split(s):
         name, eq, value = piece.partition("=")
         name = name.strip()
         if not name:
@@ -144,10 +151,7 @@ def _pairs(s: str):
         if not eq:
             yield name, None
             continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        yield name, value
+        yield name, value.strip()    # quotes kept: part of the value (RFC 6265), as in mod_python
 
 
 def _parse(s: str, cls, names=None, **kw) -> dict:
@@ -263,8 +267,10 @@ def add_cookie(req, cookie: Union[Cookie, str], value="", **kw) -> None:
 
 
 def set_cookie_header(headers, cookie: Cookie) -> None:
+    """Cache-Control before the first Set-Cookie, as mod_python adds them."""
+    if "Set-Cookie" not in headers:
+        headers.add("Cache-Control", 'no-cache="set-cookie"')
     headers.add("Set-Cookie", str(cookie))
-    headers["Cache-Control"] = 'no-cache="set-cookie"'
 
 
 def get_cookies(req, Class=Cookie, **data) -> dict:

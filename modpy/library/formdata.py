@@ -30,6 +30,8 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from modpy.library.unfold import Unfolder
+
 ENCODING, ERRORS = "utf-8", "surrogateescape"
 # the first python-multipart whose MultipartParser takes max_header_count
 # (pyproject.toml's floor must be at least this)
@@ -223,7 +225,14 @@ class Field:
         return StringField(self.value)
 
     def __repr__(self) -> str:
-        return f"Field({self.name!r}, {self.value if self.filename is None else self.filename!r})"
+        """As mod_python 3.5 shows a field on Python 3: name and value as
+        bytes (an upload shows its filename, not its whole content)."""
+        shown = self.value if self.filename is None else self.filename
+        return f"Field({_raw(self.name)!r}, {_raw(shown)!r})"
+
+
+def _raw(text):
+    return text.encode(ENCODING, ERRORS) if isinstance(text, str) else text
 
 
 def default_file(filename: Optional[str]):
@@ -347,12 +356,14 @@ def multipart_fields(read: Callable[[int], bytes], boundary: bytes,
     """Stream a multipart/form-data body from `read` into Fields."""
     builder = _Multipart(file_callback, field_callback, budget or Budget(Limits()))
     parser = MultipartParser(boundary, builder.callbacks(), max_header_count=32)
+    unfolder = Unfolder(boundary)            # folded part headers, which python-multipart refuses
     try:
         while not builder.done:
             chunk = read(READ_SIZE)
             if not chunk:
+                parser.write(unfolder.flush())
                 break
-            parser.write(chunk)
+            parser.write(unfolder.feed(chunk))
         parser.finalize()
     except MultipartParseError as e:
         raise FormError(f"malformed multipart body: {e}") from None

@@ -10,10 +10,12 @@ from modpy.core import log
 from modpy.core.ffi import data_bytes, lib, text
 from modpy.objects import brigade, records
 from modpy.objects import table as tables
+from modpy.objects.typenames import mod_python_type
 
 _LINE = 8192     # Apache's HUGE_STRING_LEN: what one GETLINE read asks for
 
 
+@mod_python_type("mp_conn")
 class Connection:
     __slots__ = ("_c", "_in", "_out", "_notes", "__weakref__")
 
@@ -52,8 +54,9 @@ class Connection:
         return text(self._c.remote_logname)
 
     @property
-    def aborted(self) -> bool:
-        return bool(lib.modpy_conn_aborted(self._c))
+    def aborted(self) -> int:
+        """0 or 1, as mod_python gives it."""
+        return int(bool(lib.modpy_conn_aborted(self._c)))
 
     @property
     def keepalive(self) -> int:

@@ -16,6 +16,7 @@ from typing import Optional, Union
 from modpy.config.model import HandlerEntry
 from modpy.core.ffi import data_bytes, ffi, lib, text
 from modpy.objects import brigade
+from modpy.objects.typenames import mod_python_type
 
 CHUNK = 65536
 
@@ -34,6 +35,7 @@ class FilterState:
         self.held = None         # input filters: what was read from below, not yet taken
 
 
+@mod_python_type("mp_filter")
 class Filter:
     """mod_python's filter object (the manual's "Filter Object")."""
 

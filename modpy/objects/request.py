@@ -21,6 +21,7 @@ from modpy.config.model import HandlerEntry
 from modpy.config.phase_table import BY_DIRECTIVE, HEADER_PARSER
 from modpy.core import cleanups, clienterror, log, runtime
 from modpy.core.clienterror import ClientError
+from modpy.core.credentials import credential_text
 from modpy.core.ffi import (
     ENCODING,
     ERRORS,
@@ -40,6 +41,7 @@ from modpy.objects.brigade import apr_error, os_error
 from modpy.objects.filter import register_filter_name
 from modpy.objects.records import USEC
 from modpy.objects.table import Table
+from modpy.objects.typenames import mod_python_type
 
 # Members are properties over request_rec fields: a getter called straight
 # (the cheapest Python frame there is, or none at all for ints), and a setter
@@ -52,18 +54,23 @@ def _member(field: str, read: Callable, write: Optional[Callable] = None) -> pro
     return property(read, write)
 
 
-def _str(field: str, writable: bool = False) -> property:
-    """A char * member; writable ones are copied into the request pool."""
+def _str(field: str, writable: bool = False, decode: Optional[Callable[[bytes], str]] = None) -> property:
+    """A char * member; writable ones are copied into the request pool.
+    `decode`: its own way from bytes to str (else UTF-8, surrogates kept)."""
     get_field = operator.attrgetter("_r." + field)
 
     def read(req):
         p = get_field(req)
         return c_string(p).decode(ENCODING, ERRORS) if p else None
 
+    def read_decoded(req):
+        p = get_field(req)
+        return decode(c_string(p)) if p else None
+
     def write(req, value) -> None:
         r = req._r
         setattr(r, field, NULL if value is None else pstr(r.pool, value, f"req.{field}"))
-    return _member(field, read, write if writable else None)
+    return _member(field, read if decode is None else read_decoded, write if writable else None)
 
 
 def _header_str(field: str) -> property:
@@ -191,6 +198,7 @@ def _content_type_cstr(value: Union[str, bytes], pool):
     return _content_types.setdefault(value, ffi.new("char[]", data))
 
 
+@mod_python_type("mp_request")
 class Request:
     """mod_python's request object (see the manual's "Request Object")."""
 
@@ -229,7 +237,7 @@ class Request:
     handler = _str("handler", writable=True)
     content_encoding = _header_str("content_encoding")
     vlist_validator = _header_str("vlist_validator")
-    user = _str("user", writable=True)
+    user = _str("user", writable=True, decode=credential_text)
     ap_auth_type = _str("ap_auth_type", writable=True)
     no_cache = _int("no_cache", writable=True)
     no_local_copy = _int("no_local_copy", writable=True)
@@ -275,6 +283,20 @@ class Request:
         if ct is None:
             ct = _content_type_cstr(value, self._r.pool)
         lib.ap_set_content_type(self._r, ct)
+        self._content_type_set = 1
+
+    _content_type_set = 0      # mod_python's flag: the handler set content_type
+
+    @property
+    def ssi_globals(self) -> Optional[dict]:
+        """The globals of this request's `<!--#python -->` elements
+        (modpy.phases.includes); None until set or used."""
+        return self.__dict__.get("_ssi_globals")
+
+    @ssi_globals.setter
+    def ssi_globals(self, value: dict) -> None:
+        keep(self)                 # the includes run later, in mod_include's filter
+        self.__dict__["_ssi_globals"] = value
 
     @property
     def server(self):
@@ -564,7 +586,7 @@ class Request:
         pw = ffi.new("const char **")
         if lib.ap_get_basic_auth_pw(self._r, pw) != C.OK:
             return None
-        return text(pw[0])
+        return credential_text(c_string(pw[0]))
 
     def auth_name(self) -> Optional[str]:
         return text(lib.ap_auth_name(self._r))
@@ -621,9 +643,12 @@ class Request:
     def _entry(self, directive: str, handler: Union[str, Callable], directory: Optional[str],
                origin: str, caller: str) -> HandlerEntry:
         """A handler given at run time, as the entry a directive would make;
-        its directory defaults to that of the handler running now."""
+        its directory defaults to that of the handler running now; one
+        given is made canonical with a trailing slash, as a section's is."""
         if directory is None and self.hlist is not None:
             directory = self.hlist.directory
+        elif directory is not None:
+            directory = os.path.normpath(directory).rstrip("/") + "/"
         if callable(handler):
             return HandlerEntry(parse_handler("callable"), directive, (), directory, origin, target=handler)
         try:

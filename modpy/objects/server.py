@@ -9,10 +9,16 @@ from modpy.core.configs import server_dir_config
 from modpy.core.ffi import NULL, ffi, text
 from modpy.objects import records
 from modpy.objects.table import Table
+from modpy.objects.typenames import mod_python_type
 
 _USEC = records.USEC
 
 
+# server_rec address -> its options table (a child's server_recs live as long as it)
+_options: dict[int, Table] = {}
+
+
+@mod_python_type("mp_server")
 class Server:
     __slots__ = ("_s",)
 
@@ -29,11 +35,12 @@ class Server:
     port = property(lambda self: int(self._s.port))
     error_fname = property(lambda self: text(self._s.error_fname))
     loglevel = property(lambda self: int(self._s.log.level))
-    is_virtual = property(lambda self: self._s.is_virtual != b"\0")   # a C char
+    # flags as ints (0/1), as mod_python gives its C members
+    is_virtual = property(lambda self: int(self._s.is_virtual != b"\0"))   # a C char
     timeout = property(lambda self: self._s.timeout / _USEC)
     keep_alive_timeout = property(lambda self: self._s.keep_alive_timeout / _USEC)
     keep_alive_max = property(lambda self: int(self._s.keep_alive_max))
-    keep_alive = property(lambda self: bool(self._s.keep_alive))
+    keep_alive = property(lambda self: int(bool(self._s.keep_alive)))
     path = property(lambda self: text(self._s.path))
     pathlen = property(lambda self: int(self._s.pathlen))
     limit_req_line = property(lambda self: int(self._s.limit_req_line))
@@ -53,7 +60,14 @@ class Server:
         return Table(self._dir_config().settings())
 
     def get_options(self):
-        return Table(self._dir_config().get_options())
+        """The server's PythonOptions: one table per server for the life of
+        the process, so what a handler or PythonImport writes there stays
+        (mod_python's is the server config's own table)."""
+        key = int(ffi.cast("uintptr_t", self._s))
+        table = _options.get(key)
+        if table is None:
+            table = _options.setdefault(key, Table(self._dir_config().get_options()))
+        return table
 
     def log_error(self, message, level: int = C.APLOG_ERR) -> None:
         log.log_error(message, level, self._s)

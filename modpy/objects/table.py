@@ -17,6 +17,7 @@ from typing import Iterator, Union
 
 from modpy.core import cleanups
 from modpy.core.ffi import ENCODING, ERRORS, NULL, address, c_string, ffi, lib, text, to_bytes
+from modpy.objects.typenames import mod_python_type
 
 Text = Union[str, bytes]
 
@@ -31,25 +32,36 @@ _keys: dict[str, bytes] = {}
 _KEYS_MAX = 256
 
 
+def _cell(value, what: str) -> bytes:
+    """A key or value as the bytes of a C string: str or bytes, or a number
+    as its text, as mod_python's tables take it (t[1] = 2)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    return to_bytes(value, what)
+
+
 def _key(key: Text) -> bytes:
     """A table key as the bytes of a C string.  Callers look in `_keys`
     first themselves (`_keys.get(key) or _key(key)`): a hit then costs no
     Python frame, and tables are used a few times in every request."""
     k = _keys.get(key) if type(key) is str else None
     if k is None:
-        k = to_bytes(key, "table key")
+        k = _cell(key, "table key")
         if type(key) is str and len(_keys) < _KEYS_MAX:
             _keys[key] = k
     return k
 
 
+@mod_python_type("mp_table")
 class Table(MutableMapping):
     __slots__ = ("_t", "__weakref__")
 
     def __init__(self, t=None) -> None:
         """Wrap an Apache table, or make a new one in a pool of its own that
         lives as long as this object; a mapping or a sequence of pairs
-        given instead fills the new table (the manual's `apache.table(...)`)."""
+        given instead fills the new table (the manual's `apache.table(...)`),
+        each pair set in turn: a key given twice keeps its last value, as
+        in mod_python."""
         if t is not None and isinstance(t, ffi.CData):
             self._t = t
             return
@@ -63,7 +75,7 @@ class Table(MutableMapping):
         if t is not None:
             pairs = t.items() if hasattr(t, "items") else t
             for key, value in pairs:
-                self.add(key, value)
+                self[key] = value
 
     def invalidate(self) -> None:
         """Forget the APR table (its pool is being destroyed): `_t` is
@@ -119,8 +131,12 @@ class Table(MutableMapping):
         return list(found)
 
     def __getitem__(self, key: Text) -> Union[str, list[str]]:
-        value = _table_value(self._t, _keys.get(key) or _key(key))
+        k = _keys.get(key) or _key(key)
+        value = _table_value(self._t, k)
         if not value:
+            if lib.modpy_table_values(self._t, k, NULL, 0):
+                return None     # an entry without a value (ap_add_common_vars' SCRIPT_FILENAME before
+                                # the file is known): None, as mod_python gives
             raise KeyError(key)
         found = c_string(value).decode(ENCODING, ERRORS)
         if not found and value == _SEVERAL:    # the marker is "": compared only then
@@ -145,11 +161,13 @@ class Table(MutableMapping):
 
     # writes: apr_table_set/add copy key and value into the table's pool
     def __setitem__(self, key: Text, value: Text) -> None:
-        _table_set(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
+        _table_set(self._t, _keys.get(key) or _key(key),
+                   to_bytes(value, "table value") if type(value) is str else _cell(value, "table value"))
 
     def add(self, key: Text, value: Text) -> None:
         """Add a value beside any the key already has (Set-Cookie ...)."""
-        _table_add(self._t, _keys.get(key) or _key(key), to_bytes(value, "table value"))
+        _table_add(self._t, _keys.get(key) or _key(key),
+                   to_bytes(value, "table value") if type(value) is str else _cell(value, "table value"))
 
     def __delitem__(self, key: Text) -> None:
         if key not in self:
@@ -173,9 +191,29 @@ class Table(MutableMapping):
     def clear(self) -> None:
         lib.apr_table_clear(self._t)
 
+    def setdefault(self, key: Text, default: Text = "") -> Union[str, list[str]]:
+        """As dict.setdefault, with "" for default, as mod_python's table
+        (a table holds no None)."""
+        if key in self:
+            return self[key]
+        self[key] = default
+        return default
+
+    def update(self, other=(), /, **kw) -> None:
+        """As dict.update, and as mod_python's table where that differs:
+        something neither a mapping nor pairs is an AttributeError (it has
+        no keys()), not a TypeError."""
+        if not hasattr(other, "keys") and not hasattr(other, "__iter__"):
+            raise AttributeError(f"'{type(other).__name__}' object has no attribute 'keys'")
+        super().update(other, **kw)
+
     def copy(self) -> "Table":
-        """A new table with the same entries, in a pool of its own."""
-        return Table(self.items())
+        """A new table with the same entries (a key's several values too),
+        in a pool of its own."""
+        copy = Table()
+        for key, value in self.items():
+            copy.add(key, value)
+        return copy
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Table):
@@ -187,7 +225,9 @@ class Table(MutableMapping):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<modpy.table {self.items()!r}>"
+        """As mod_python shows a table: like a dict, every entry (a key
+        with several values once for each)."""
+        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self.items()) + "}"
 
 
 # ------------------------------------------------------------ lifetimes

@@ -25,6 +25,7 @@ import builtins
 import errno
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import os
@@ -222,9 +223,20 @@ class Namespace:
         return self._by_name.get(name)
 
     def import_by_name(self, name: str, path: str) -> types.ModuleType:
+        """PythonImport of a plain module: this namespace's copy, which is
+        also sys.modules[name] when no other module holds that name yet
+        (the first namespace's): `name in sys.modules` is then true, as in
+        the mod_python interpreter that imported it."""
         module = self.load_file(path, autoreload=False)
         self._by_name[name] = module
+        if sys.modules.setdefault(name, module) is module:
+            _imported_names.add(name)
         return module
+
+
+# plain module names whose sys.modules entry a PythonImport put there: the
+# next interpreter to import one still gets a copy of its own
+_imported_names: set = set()
 
 
 _namespaces: dict[str, Namespace] = {}
@@ -335,8 +347,9 @@ def load_import(spec: HandlerSpec, interpreter: str) -> types.ModuleType:
     that interpreter's handlers naming it get that copy).  Packages, dotted
     names and extension modules are ordinary, shared imports."""
     _current.name = interpreter
-    if not spec.is_path and "." not in spec.module and spec.module not in sys.modules:
-        found = importlib.util.find_spec(spec.module)
+    if not spec.is_path and "." not in spec.module and (
+            spec.module not in sys.modules or spec.module in _imported_names):
+        found = importlib.machinery.PathFinder.find_spec(spec.module)   # not sys.modules: it may hold another copy
         origin = getattr(found, "origin", None) if found is not None else None
         if origin and origin.endswith(".py") and not found.submodule_search_locations:
             return namespace(interpreter).import_by_name(spec.module, origin)
@@ -361,7 +374,7 @@ def resolve(module: types.ModuleType, dotted: str, arg: Any, silent: bool = Fals
             if silent:
                 return None
             where = getattr(module, "__file__", None) or module.__name__
-            raise AttributeError(f"'{where}' has no '{dotted}'")
+            raise AttributeError(f"module '{where}' contains no '{dotted}'")   # mod_python's words
         obj = getattr(parent, part)
         if inspect.isclass(parent):
             obj = getattr(parent(arg), part)

@@ -41,8 +41,8 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
         return entry.directory
     if config.interp_per_directory and req is not None:
         path = req.filename
-        if path:
-            return os.path.dirname(path) + "/"
+        if path:            # a directory's name is its own (mod_python's rule)
+            return path.rstrip("/") + "/" if os.path.isdir(path) else os.path.dirname(path) + "/"
     name = _hostnames.get(server)           # the virtual host's name (inline: every request asks)
     if name is None:
         name = _hostnames[server] = text(server.server_hostname) or MAIN

@@ -13,12 +13,12 @@ import time
 import weakref
 
 from modpy import constants as C
-from modpy.config.model import DirConfig, HandlerEntry
+from modpy.config.model import DirConfig, HandlerEntry, for_file
 from modpy.config.phase_table import PHASES, TRANS, Phase
 from modpy.core import log, runtime
 from modpy.core.clienterror import ClientError
 from modpy.core.configs import resolve
-from modpy.core.errors import SERVER_RETURN, error_page, headline, server_return_value
+from modpy.core.errors import SERVER_RETURN, describe, error_page, error_tail, server_return_value
 from modpy.core.ffi import lib
 from modpy.devloop import debug, timing
 from modpy.objects import table as tables
@@ -88,18 +88,14 @@ def _run_handlers(req: Request, ph: Phase, config: DirConfig) -> int:
 
 
 def _entries(req: Request, ph: Phase, config: DirConfig) -> list[HandlerEntry]:
-    """The phase's handlers: configured (`| .ext` misses left out), then
-    added by add_handler().  The Request holds the list while the phase
-    runs, and add_handler() for this phase appends to it: run_stack runs
-    those too."""
-    entries = []
-    filename = None
-    for entry in config.handlers.get(ph.number, ()):
-        if entry.exts:
-            filename = filename or req.filename
-            if not entry.applies_to(filename):
-                continue
-        entries.append(entry)
+    """The phase's handlers: configured (by the file's extension when
+    some are restricted to one: config.model.for_file), then added by
+    add_handler().  The Request holds the list while the phase runs, and
+    add_handler() for this phase appends to it: run_stack runs those
+    too."""
+    entries = list(config.handlers.get(ph.number, ()))
+    if any(entry.exts for entry in entries):
+        entries = for_file(entries, req.filename)
     if req._added:
         entries += req._added.get(ph.number, ())
     req._running = entries
@@ -114,7 +110,7 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
         if target is None:
             req.interpreter = interpreter_name(config, entry, req._r.server, req, ph.number <= _TRANS)
             target = load(entry, config, req.interpreter, req, req._fresh)
-            if target is None:
+            if target is None and entry.silent:
                 return C.DECLINED             # PythonHandlerModule without this phase
         result = debug.call(target, req) if config.enable_pdb else target(req)
     except SERVER_RETURN as e:
@@ -132,20 +128,30 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
 
 def report(req: Request, ph: Phase, entry: HandlerEntry, exc: BaseException) -> int:
     """A failed handler: logged (log_failure); with PythonDebug On, shown
-    to the client (HTML or text by Accept, and only if nothing was sent
-    yet); with modpy.post_mortem, pdb opens on it first."""
+    to the client (HTML or text by Accept, or after what was sent already,
+    as mod_python does); with modpy.post_mortem, pdb opens on it first."""
     if isinstance(exc, ClientError):
         return _client_failed(req, ph, entry, exc)
     headline, lines = log_failure(ph.directive, entry, exc, req.the_request)
     if req._config.post_mortem:
         debug.post_mortem(exc, headline)
+    if req._config.debug:
+        return _show(req, C.HTTP_INTERNAL_SERVER_ERROR, headline, lines)
     if req._response_begun():
         req._cut_short()
         return C.DONE
-    if not req._config.debug:
-        return C.HTTP_INTERNAL_SERVER_ERROR
+    return C.HTTP_INTERNAL_SERVER_ERROR
+
+
+def _show(req: Request, status: int, headline: str, lines: list[str]) -> int:
+    """PythonDebug On: the failure as the response (with `status`), or,
+    when the response has begun, after what was sent (escaped: the page
+    may be HTML)."""
     try:
-        req.status = C.HTTP_INTERNAL_SERVER_ERROR
+        if req._response_begun():
+            req.write(error_tail(headline, lines))
+            return C.DONE
+        req.status = status
         req.content_type, body = error_page(headline, lines, req.headers_in.get("Accept") or "")
         # the text page echoes the request and the exception as they are:
         # no browser may take it for HTML
@@ -160,11 +166,17 @@ def _client_failed(req: Request, ph: Phase, entry: HandlerEntry, exc: ClientErro
     """The client broke the request off or spoiled its body (ClientError):
     no bug to trace, so one line with the client's address, at info level
     as Apache logs its own clients' failures, and the status Apache answers
-    such a request with.  A response that has begun is cut short instead
+    such a request with (with PythonDebug On, the description too, as
+    mod_python shows it).  A response that has begun is cut short instead
     (nothing more when Apache answered the body itself), and one that
     cannot reach the client just ends (DONE)."""
-    req.log_error(headline(ph.directive, str(entry), entry.origin, req.the_request, exc), C.APLOG_INFO)
+    line, lines = describe(ph.directive, str(entry), entry.origin, req.the_request, exc)
+    req.log_error(line, C.APLOG_INFO)
     if req._response_begun():
         req._cut_short()
         return C.DONE
-    return C.DONE if exc.status is None else exc.status
+    if exc.status is None or exc.status < C.HTTP_BAD_REQUEST:
+        return C.DONE if exc.status is None else exc.status
+    if req._config.debug:
+        return _show(req, exc.status, line, lines)
+    return exc.status

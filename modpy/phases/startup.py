@@ -1,12 +1,32 @@
-"""What each child does once, before serving: PythonImport."""
+"""What the interpreter starts with (sys.argv), what the server announces
+once its configuration is read (its version string), and what each child
+does once, before serving (PythonImport)."""
 from __future__ import annotations
 
+import platform
+import sys
+
+from modpy import __version__
 from modpy import constants as C
 from modpy.core import log
 from modpy.core.configs import server_config, server_dir_config
-from modpy.core.ffi import NULL
+from modpy.core.ffi import NULL, lib
 from modpy.phases import importer
 from modpy.phases.placement import set_path
+
+
+def interpreter_ready() -> None:
+    """As mod_python's interpreters: there is no command line, and
+    sys.argv says who embeds Python."""
+    sys.argv = ["mod_python"]
+
+
+def announce(pconf) -> None:
+    """After each reading of the configuration: the server's version
+    string (Server header, SERVER_SOFTWARE) names modpy and the Python it
+    embeds, as mod_python names itself and Python."""
+    component = f"modpy/{__version__} Python/{platform.python_version()}"
+    lib.ap_add_version_component(pconf, component.encode())
 
 
 def run_imports(s) -> None:

@@ -124,3 +124,10 @@ def test_python_path_is_evaluated_at_config_time(args, message):
 def test_unknown_directive():
     with pytest.raises(DirectiveError, match="is not a modpy directive"):
         apply("PythonNothing", "x")
+
+
+def test_directory_of_a_files_section_is_its_directorys():
+    from modpy.config.directives import section_directory
+    assert section_directory("x.py", [("<Files", "x.py>"), ("<Directory", '"/srv/www">')]) == "/srv/www/"
+    assert section_directory("x.py", [("<Files", "x.py>"), ("<Directory", "/srv/www/>")]) == "/srv/www/"
+    assert section_directory("/srv/www/", [("<Directory", "/srv/www>")]) == "/srv/www/"

@@ -1,6 +1,6 @@
 """modpy.config in-process: what a section says and how sections merge."""
 from modpy.config.grammar import HandlerSpec
-from modpy.config.model import DirConfig, HandlerEntry, Registry, merge
+from modpy.config.model import DirConfig, HandlerEntry, Registry, file_extension, for_file, merge
 from modpy.config.phase_table import FIXUP, HANDLER, LOG
 
 
@@ -73,11 +73,23 @@ def test_registry_caches_merges_and_forgets_released_configs():
     assert registry.get(a) is outer
 
 
-def test_entry_default_object_and_extensions():
+def test_entry_default_object():
     assert entry("m", "PythonAuthenHandler").object_name == "authenhandler"
     assert entry("m", "PythonInitHandler").object_name == "inithandler"
     assert HandlerEntry(HandlerSpec("m", "x.y"), "PythonHandler").object_name == "x.y"
-    e = entry("m", exts=(".py", ".psp"))
-    assert e.applies_to("/a/b.py") and e.applies_to("/a/b.psp")
-    assert not e.applies_to("/a/b.pyc") and not e.applies_to(None)
-    assert entry("m").applies_to(None)
+
+
+def test_file_extension_is_from_the_first_dot():
+    assert file_extension("/d/x.tar.gz") == ".tar.gz"
+    assert file_extension("/d.x/page.py") == ".py"
+    assert file_extension("/d/plain") is None and file_extension("/d/trailing.") is None
+    assert file_extension(None) is None
+
+
+def test_handlers_for_a_file_by_extension_replace_the_others():
+    a, b, c = entry("a", exts=(".py", ".psp")), entry("b"), entry("c", exts=(".psp",))
+    assert for_file([a, b, c], "/d/x.py") == [a]
+    assert for_file([a, b, c], "/d/x.psp") == [a, c]
+    assert for_file([a, b, c], "/d/x.txt") == [b]
+    assert for_file([a, b, c], None) == [b]
+    assert for_file([a, b, c], "/d/x.pyc") == [b]

@@ -167,6 +167,27 @@ def test_an_escaping_client_error_gets_apaches_status_and_one_line(apache_factor
         assert f'" {status} ' in f.read()
 
 
+def test_with_debug_on_a_client_error_is_shown_with_apaches_status(apache_factory):
+    # as mod_python shows its IOError (its suite's test_req_read looks for
+    # the words); the log still holds one line
+    server = apache_factory(ONE_CHILD["prefork"] + f"""
+        Timeout {TIMEOUT}
+        <Directory "{{htdocs}}">
+            SetHandler mod_python
+            PythonHandler h
+            PythonDebug On
+        </Directory>
+    """, mpm="prefork")
+    server.write("h.py", CODE)
+    server.start()
+    reply = exchange(server, post("/h?upload", 10), b"123456789")
+    assert reply.startswith(b"HTTP/1.1 408 "), reply[:200]
+    assert b"ClientError: the request body stopped coming after 9 of 10 bytes" in reply
+    assert b"OSError: [Errno 70007]" in reply               # APR's status, the cause
+    wait_for(server, "ClientError: ")
+    assert len([line for line in server.error_log().splitlines() if "ClientError" in line]) == 1
+
+
 def test_client_leaves_mid_write_and_handler_writes_again(apache_factory):
     server = make(apache_factory)
     exchange(server, b"GET /h?write HTTP/1.1\r\nHost: x\r\n", read=100000, reset=True)

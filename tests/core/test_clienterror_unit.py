@@ -43,3 +43,10 @@ def test_a_failed_write_has_no_status_to_send():
     e = CE.write_failed("flush")
     assert e.status is None and e.errno == errno.ECONNRESET
     assert str(e) == "flush failed: the client closed the connection"
+
+
+def test_a_read_error_is_caused_by_aprs_status():
+    from modpy.core.clienterror import read_failed
+    e = read_failed(70007, 408, "The timeout specified has expired", 9, 10)
+    assert isinstance(e.__cause__, OSError) and e.__cause__.errno == 70007
+    assert str(e.__cause__) == "[Errno 70007] The timeout specified has expired"

@@ -59,6 +59,9 @@ def index(req):
 
 def hello(req):
     return "We are in hello()"
+
+def hello_there(req):
+    return "hello from index"
 '''
 
 AUTH = '''
@@ -83,6 +86,14 @@ def attr_guarded(req):
     return "attr " + req.user
 attr_guarded.__auth__ = lambda req, user, password: user == "joe" and password == "pw"
 attr_guarded.__auth_realm__ = "Attr Realm"
+
+class Pages:
+    def method(self, req):
+        def __auth__(req, user, password):
+            return user == "spam"
+        return "method " + req.user
+
+pages = Pages()
 '''
 
 NOAUTH = '''
@@ -155,13 +166,26 @@ def test_instances_are_traversed(server):
     "/hello.py/rmtree",             # an imported function
     "/hello.py/thing/show/__globals__",
     "/hello.py/say/__code__",
+    "/hello.py/say/anything",       # a step into a function
+    "/hello.py/thing/show/x",       # into a method
     "/hello.py/greeting/upper",     # a builtin method
-    "/hello.py/nowhere",            # nothing there
-    "/nomodule.py/x",               # no module
 ])
-def test_refused_with_404(server, path):
+def test_refused_with_403(server, path):
+    # mod_python's status for what it will not publish (its own test suite's
+    # test_publisher_security)
     r = server.get(path)
-    assert r.status_code == 404, r.text
+    assert r.status_code == 403, r.text
+
+
+@pytest.mark.parametrize("path", ["/hello.py/nowhere", "/nomodule.py/x", "/hello.py/thing/nothing"])
+def test_missing_is_404(server, path):
+    assert server.get(path).status_code == 404
+
+
+def test_missing_module_falls_back_to_index(server):
+    assert server.get("/hello_there").text == "hello from index"
+    assert server.get("/hello_there/").text == "hello from index"
+    assert server.get("/nomodule/x").status_code == 404
 
 
 def test_missing_argument_is_400(server):
@@ -187,6 +211,11 @@ def test_nested_auth_and_access_functions(server):
     # module __auth__ passes joe, the nested __auth__ refuses his password
     assert server.get("/auth.py/checked", auth=("joe", "pw")).status_code == 401
     assert server.get("/auth.py/checked", auth=("spam", "eggs")).text == "checked spam"
+
+
+def test_nested_auth_in_a_method(server):
+    assert server.get("/auth.py/pages/method", auth=("joe", "pw")).status_code == 401
+    assert server.get("/auth.py/pages/method", auth=("spam", "eggs")).text == "method spam"
 
 
 def test_function_attribute_auth_and_realm(server):

@@ -9,9 +9,11 @@ from modpy.handlers.publisher import (
     _MISSING,
     _attribute,
     _published,
+    _traversable,
     guess_content_type,
     module_path,
     path_names,
+    target,
 )
 
 
@@ -21,6 +23,23 @@ def test_module_path(tmp_path):
     assert module_path(str(tmp_path / "page.html")) == str(tmp_path / "page.py")
     assert module_path(str(tmp_path)) == os.path.join(str(tmp_path), "index.py")
     assert module_path(None) == "index.py"
+
+
+def test_target_falls_back_to_index(tmp_path):
+    (tmp_path / "page.py").write_text("")
+    assert target(str(tmp_path / "page.py"), "/a/b") == (str(tmp_path / "page.py"), ["a", "b"])
+    assert target(str(tmp_path / "page"), None) == (str(tmp_path / "page.py"), ["index"])
+    assert target(str(tmp_path / "foobar"), "") == (str(tmp_path / "index.py"), ["foobar"])
+    assert target(str(tmp_path / "foobar.html"), "/x/") == (str(tmp_path / "index.py"), ["foobar", "x"])
+    assert target(str(tmp_path), "/x") == (os.path.join(str(tmp_path), "index.py"), ["x"])
+
+
+def test_traversable():
+    class K:
+        pass
+    assert _traversable(K()) and _traversable({}) and _traversable("s")
+    for refused in (K, len, test_traversable, K().__init__, types, os.path.join.__code__):
+        assert not _traversable(refused), refused
 
 
 @pytest.mark.parametrize("path_info, names", [

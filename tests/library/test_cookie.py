@@ -68,7 +68,7 @@ def cookie_header(server):
 def test_add_cookie_headers(server):
     r = server.get("/set")
     set_cookies = r.headers.get_list("set-cookie")
-    assert set_cookies[0] == "eggs=spam; Path=/; expires=Thu, 01-Jan-1970 00:00:00 GMT; HttpOnly"
+    assert set_cookies[0] == "eggs=spam; path=/; expires=Thu, 01-Jan-1970 00:00:00 GMT; httponly"
     assert set_cookies[1] == "plain=value; Max-Age=60"
     assert set_cookies[2].startswith("signed=") and set_cookies[2].endswith("s-value")
     assert len(set_cookies[2]) == len("signed=") + 32 + len("s-value")
@@ -112,3 +112,11 @@ def test_malformed_cookie_headers_never_reach_the_client_as_tracebacks(server, h
         r = server.get(path, headers={"Cookie": header})
         assert r.status_code == 200, server.error_log()
     assert "Traceback" not in server.error_log()
+
+
+def test_repeated_cookie_headers_which_apache_joins_with_a_comma(server):
+    # mod_python's suite sends these two headers; Apache hands them on as
+    # "spam=foo; path=blah;;eggs=bar;, bar=foo"
+    r = server.client.get("/plain", headers=[("Cookie", "spam=foo; path=blah;;eggs=bar;"),
+                                             ("Cookie", "bar=foo")])
+    assert r.text == "[('bar', 'Cookie', 'foo'), ('eggs', 'Cookie', 'bar'), ('spam', 'Cookie', 'foo')]"

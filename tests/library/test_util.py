@@ -27,6 +27,7 @@ FORM_HANDLER = """
                       for k in fs.keys()},
             "has_a": fs.has_key("a"), "in_a": "a" in fs, "len": len(fs),
             "list": [f.name for f in fs.list],
+            "repr": repr(fs.list),
             "get_missing": fs.get("missing", "dflt"),
             "getlist_missing": fs.getlist("missing"),
             "get_a": fs.get("a", None) if not isinstance(fs.get("a"), util.Field) else "file",
@@ -78,6 +79,33 @@ def test_urlencoded_body_after_query_string(form_server):
     data = r.json()
     assert data["items"]["a"] == [{"str": "q", "value": "q"}, {"str": "body", "value": "body"}]
     assert data["items"]["c"]["str"] == "\u20ac"
+
+
+def test_field_repr_as_mod_python_shows_it(form_server):
+    # name and value as bytes, as mod_python 3.5 on Python 3 (its suite's
+    # test_util_fieldstorage compares this text); an upload by its filename
+    r = form_server.post("/f", content=b"spam=1&spam=2&eggs=%E2%82%AC",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.json()["repr"] == r"[Field(b'spam', b'1'), Field(b'spam', b'2'), Field(b'eggs', b'\xe2\x82\xac')]"
+    body, ctype = multipart([("up", b"data", "a.txt")])
+    r = form_server.post("/f", content=body, headers={"Content-Type": ctype})
+    assert r.json()["repr"] == "[Field(b'up', b'a.txt')]"
+
+
+def test_folded_part_headers_and_a_quoted_boundary(form_server):
+    # as mod_python's suite uploads (test_fileupload): a folded
+    # Content-Disposition, the boundary quoted in the Content-Type, data with
+    # every byte value and CRs of its own
+    payload = bytes(range(256)) * 8 + b"\r\r\n\r"
+    body = (b"--==b==\r\nContent-Type: text/plain\r\nContent-Disposition: form-data;\r\n name=\"t\"\r\n\r\n"
+            b"abcd\r\n--==b==\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\r\n"
+            + payload + b"\r\n--==b==--\r\n")
+    r = form_server.post("/f", content=body, headers={"Content-Type": 'multipart/form-data; boundary="==b=="'})
+    assert r.status_code == 200, form_server.error_log()
+    data = r.json()
+    assert data["first"]["t"] == "abcd"
+    assert data["items"]["f"]["size"] == len(payload) and data["items"]["f"]["filename"] == "x.bin"
 
 
 def test_chunked_urlencoded_body(form_server):

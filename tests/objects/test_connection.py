@@ -68,7 +68,7 @@ def test_connection_members_read_and_errors(apache_factory):
         s.sendall(b"hi\nrest of the stream")
         s.shutdown(socket.SHUT_WR)
         data = s.makefile("rb").read()
-    assert data == repr(("127.0.0.1", port, port, "int", False)).encode() + b"\n" + \
+    assert data == repr(("127.0.0.1", port, port, "int", 0)).encode() + b"\n" + \
         repr(b"rest of the stream").encode() + b"\n"
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(b"fixed\n12345678")

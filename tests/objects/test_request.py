@@ -1,5 +1,6 @@
 """The request object against a real Apache: members, writable members,
 and the methods of the manual's "Request Object"."""
+import base64
 import os
 
 SITE = """
@@ -66,7 +67,7 @@ def test_members_have_the_manuals_types(apache_factory):
     assert d["port"] == server.port and d["phase"] == "PythonHandler"
     assert d["interpreter"] == "127.0.0.1" and d["options"] == {"opt1": "value1"}
     assert d["hlist"] == ["probe", False, server.htdocs + "/", None]
-    assert d["keepalive"] in (0, 1, 2) and d["aborted"] is False
+    assert d["keepalive"] in (0, 1, 2) and d["aborted"] == 0 and type(d["aborted"]) is int   # as mod_python
 
 
 def test_writable_members_and_wrong_types(apache_factory):
@@ -153,6 +154,13 @@ def test_http_helpers(apache_factory):
     assert r.text == repr(("probe realm", "Basic", "alice", "s3cret", ("all granted", "ip 127.0.0.1")))
     r = server.get("/probe.py?auth")
     assert r.text == repr(("probe realm", "Basic", None, None, ("all granted", "ip 127.0.0.1")))
+    # credentials that are not UTF-8 read as Latin-1, as mod_python reads them
+    # (its suite's test_req_get_basic_auth_pw_latin1); UTF-8 ones as UTF-8
+    latin1 = "Basic " + base64.b64encode(b"sp\xe1m:\xe9ggs").decode()
+    r = server.get("/probe.py?auth", headers={"Authorization": latin1})
+    assert eval(r.text)[2:4] == ("sp\xe1m", "\xe9ggs")
+    utf8 = "Basic " + base64.b64encode("sp\xe1m:\u20ac".encode()).decode()
+    assert eval(server.get("/probe.py?auth", headers={"Authorization": utf8}).text)[2:4] == ("sp\xe1m", "\u20ac")
     r = server.get("/probe.py?sendfile")
     assert r.text == "atic  5"
     r = server.get("/probe.py?nofile")
@@ -294,3 +302,33 @@ def test_sub_requests_see_their_main(apache_factory):
     r = server.get("/page.shtml")
     assert r.text == "[" + repr(("/sub/one", "/page.shtml", None, None)) + "]", server.error_log()
     assert server.get("/sub/direct").text == repr(("/sub/direct", None, "-", None))
+
+
+def test_mod_python_type_names_argv_and_server_version(apache_factory):
+    # what code written for mod_python looks at (its suite's test_req_members,
+    # test_sys_argv, testLoadModule): the types' names, _content_type_set,
+    # sys.argv, and Python in the server's version string
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler names
+        </Directory>
+    """)
+    server.write("names.py", """
+        import sys
+        from mod_python import apache
+
+        def handler(req):
+            before = req._content_type_set
+            req.content_type = "text/plain"
+            req.add_common_vars()
+            req.write(repr([str(type(req)), str(type(req.connection)), str(type(req.server)),
+                            str(type(req.headers_in)), before, req._content_type_set, sys.argv,
+                            "Python/" in req.subprocess_env["SERVER_SOFTWARE"]]))
+            return apache.OK
+    """)
+    server.start()
+    r = server.get("/names")
+    assert eval(r.text) == ["<class 'mp_request'>", "<class 'mp_conn'>", "<class 'mp_server'>",
+                            "<class 'mp_table'>", 0, 1, ["mod_python"], True]
+    assert "modpy/" in r.headers["server"] and "Python/3." in r.headers["server"]

@@ -28,7 +28,7 @@ CODE = """
             del t["absent"]
         except KeyError:
             out.append("KeyError")
-        for bad in (lambda: t.__setitem__("k", 5), lambda: t.__setitem__("k\\0", "v")):
+        for bad in (lambda: t.__setitem__("k", None), lambda: t.__setitem__("k\\0", "v")):
             try:
                 bad()
             except (TypeError, ValueError) as e:
@@ -56,10 +56,61 @@ def test_table(apache_factory):
     assert r.status_code == 200, server.error_log()
     assert eval(r.text) == [
         "a", ["1", "2"], "1", ["1", "2"], True, False, False, 3, ["Content-Type", "set-cookie", "Set-Cookie"],
-        [("a", "1"), ("b", "2")], ["1", "2"],
+        [("a", "1"), ("b", "2")], ["2"],      # made from pairs: each set in turn, as mod_python
         "1, 2", ["1, 2"], "\udcff\udcfe",     # Apache merges repeated request headers
-        (["1", "2"], "3", "dflt", []), "pop KeyError",
+        ("2", "3", "dflt", []), "pop KeyError",
         [("Content-Type", "a")], "KeyError", "TypeError", "ValueError", 0,
     ]
     assert r.headers.get_list("x-out") == ["one", "two"]
     assert r.headers["x-err"] == "kept"
+
+
+MOD_PYTHON_WAYS = """
+    from mod_python import apache
+
+    def postreadrequesthandler(req):
+        req.add_common_vars()         # before the file is known: SCRIPT_FILENAME has no value
+        req.notes["script_filename"] = repr((req.subprocess_env["SCRIPT_FILENAME"],
+                                             req.subprocess_env.get("SCRIPT_FILENAME", "dflt")))
+        return apache.OK
+
+    def handler(req):
+        t = apache.table()
+        t[1] = 2
+        t.add("f", 1.5)
+        t.add("m", "1")
+        t.add("m", "2")
+        copied = t.copy()
+        t.add("m", "3")
+        out = [copied.get_all("m"), list(t.items())[:2], repr(apache.table([("k", "v")])), repr(apache.table()),
+               t.setdefault("new"), t["new"],
+               t.setdefault("f", "x"), req.notes["script_filename"]]
+        try:
+            t.update(None)
+        except AttributeError as e:
+            out.append("AttributeError")
+        t.update([("p", "q")])
+        out.append(t["p"])
+        req.write(repr(out))
+        return apache.OK
+"""
+
+
+def test_table_takes_numbers_and_shows_itself_as_mod_python(apache_factory):
+    # as mod_python's table (its suite's _test_table and test_postreadrequest)
+    server = apache_factory("""
+        PythonPostReadRequestHandler t
+        PythonPath "sys.path + ['{htdocs}']"
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler t
+        </Directory>
+    """)
+    server.write("t.py", MOD_PYTHON_WAYS)
+    server.start()
+    r = server.get("/t")
+    assert r.status_code == 200, server.error_log()
+    assert eval(r.text) == [
+        ["1", "2"], [("1", "2"), ("f", "1.5")], "{'k': 'v'}", "{}", "", "", "1.5",
+        "(None, 'dflt')", "AttributeError", "q",
+    ]

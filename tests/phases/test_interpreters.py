@@ -209,3 +209,59 @@ def test_a_connection_handler_without_a_directory_or_file_runs_in_its_host(apach
     runs in its virtual host's interpreter, as without them."""
     for directive in ("PythonInterpPerDirectory On", "PythonInterpPerDirective On", ""):
         assert _connection_says(apache_factory, directive) == b"connection in proto.example\n", directive
+
+
+def test_interp_per_directory_names_a_directory_by_itself(apache_factory):
+    # mod_python: a request for a directory runs in that directory's
+    # interpreter, with or without its trailing slash (its suite's
+    # test_interpreter_per_directory)
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonInterpPerDirectory On
+            PythonFixupHandler who
+        </Directory>
+    """)
+    server.write("who.py", """
+        from mod_python import apache
+        def fixuphandler(req):
+            req.write(req.interpreter)
+            return apache.DONE
+    """)
+    server.write("sub/x", "")
+    server.start()
+    assert server.get("/who.py").text == server.htdocs + "/"
+    assert server.get("/sub/nothing.py").text == server.htdocs + "/sub/"
+    assert server.get("/sub/").text == server.htdocs + "/sub/"
+    assert server.get("/sub").text == server.htdocs + "/sub/"
+
+
+def test_python_import_is_in_sys_modules_and_writes_server_options(apache_factory):
+    # as in mod_python's interpreter (its suite's test_import): the module
+    # PythonImport loaded is sys.modules' entry, and what its function
+    # writes into the main server's options stays there for the handlers
+    server = apache_factory("""
+        PythonPath "sys.path + ['{htdocs}']"
+        PythonImport dm site
+        PythonImport dm::function site
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler h
+            PythonInterpreter site
+        </Directory>
+    """)
+    server.write("dm.py", """
+        from mod_python import apache
+        def function():
+            apache.main_server.get_options()["dm::function"] = "1"
+    """)
+    server.write("h.py", """
+        import sys
+        import dm
+        from mod_python import apache
+        def handler(req):
+            req.write(repr((sys.modules["dm"] is dm, apache.main_server.get_options().get("dm::function"))))
+            return apache.OK
+    """)
+    server.start()
+    assert server.get("/h").text == "(True, '1')"

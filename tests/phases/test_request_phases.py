@@ -351,8 +351,10 @@ def test_extension_restriction(apache_factory):
     for name in ("x.foo", "x.bar", "x.baz"):
         server.write(name, "")
     server.start()
-    assert server.get("/x.foo").text == "ab"
-    assert server.get("/x.bar").text == "ab"
+    # as mod_python: the handlers restricted to the file's extension run
+    # instead of the others (its suite's test_pipe_ext)
+    assert server.get("/x.foo").text == "a"
+    assert server.get("/x.bar").text == "a"
     assert server.get("/x.baz").text == "b"
 
 
@@ -603,14 +605,23 @@ def test_missing_module_and_object_are_500_with_a_reason(apache_factory):
             SetHandler mod_python
             PythonHandler h::missing
         </Directory>
+        <Directory "{htdocs}/none">
+            PythonHandler noneh::nothing
+        </Directory>
     """)
     server.write("h.py", "def handler(req):\n    return 0\n")
+    server.write("none/noneh.py", "nothing = None\n")
+    server.write("none/x", "static")
     server.start()
     assert server.get("/nomodule").status_code == 500
     assert server.get("/x").status_code == 500
+    # a handler that is None is no handler, but an error: mod_python calls it
+    # (its suite's test_none_handler)
+    assert server.get("/none/x").status_code == 500
     log = server.error_log()
     assert "No module named 'no_such_module_here'" in log
-    assert "has no 'missing'" in log
+    assert "contains no 'missing'" in log       # mod_python's words (its suite looks for them)
+    assert "'NoneType' object is not callable" in log
 
 
 def test_a_handler_module_that_does_not_compile(apache_factory):
@@ -794,3 +805,44 @@ def test_python_handler_module_runs_the_phases_its_module_defines(apache_factory
     r = server.get("/x")
     assert (r.status_code, r.text, r.headers["x-fixup"]) == (200, "content PythonHandler", "ran")
     assert "has no" not in server.error_log()
+
+
+def test_handlers_in_a_files_section_belong_to_the_directory_around_it(apache_factory):
+    # as mod_python (its suite's test_files_directive): req.hlist.directory,
+    # and the directory the handler module is imported from
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            <Files "*.py">
+                SetHandler mod_python
+                PythonHandler files_dir
+            </Files>
+        </Directory>
+    """)
+    server.write("files_dir.py", "def handler(req):\n    req.write(req.hlist.directory)\n    return 0\n")
+    server.start()
+    assert server.get("/files_dir.py").text == server.htdocs + "/"
+
+
+def test_add_handler_directory_gets_a_trailing_slash(apache_factory):
+    # as mod_python (its suite's test_req_add_handler_directory)
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonFixupHandler adder
+        </Directory>
+    """)
+    server.write("adder.py", """
+        import os
+        from mod_python import apache
+
+        def fixuphandler(req):
+            req.add_handler("PythonHandler", "adder::show", os.path.dirname(__file__) + "/./")
+            req.add_handler("PythonHandler", "adder::show", os.path.dirname(__file__))
+            return apache.OK
+
+        def show(req):
+            req.write(req.hlist.directory + "|")
+            return apache.OK
+    """)
+    server.start()
+    assert server.get("/adder.py").text == (server.htdocs + "/|") * 2

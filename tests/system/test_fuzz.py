@@ -321,7 +321,7 @@ def serves_normally(server) -> None:
     assert b"\na\n" in r.content and b"\nb\n" in r.content and b"\n\xe9\n" in r.content
     assert server.get("/pub/mod/echo?a=x&b=y").text == "a=x|b=y"
     assert server.get("/pub/mod/obj/hello").text == "hello from an instance"
-    assert server.get("/pub/mod/_private").status_code == 404
+    assert server.get("/pub/mod/_private").status_code == 403
     assert server.post("/psp/echo.psp", data={"k": "v"}).text == "fields: k=v"
     assert server.get("/psp/broken-name.psp").status_code == 500
     r = server.get("/cgi/env.py?plain")
