@@ -173,7 +173,17 @@ def _preferred_encoding(ctx: state.Context, do_setlocale: bool = True) -> str:
 
 # ---------------------------------------------------------------- threads
 
+_original_init = threading.Thread.__init__
 _original_start = threading.Thread.start
+
+
+def _init(self, *args, **kwargs) -> None:
+    """A thread a script makes is not a daemon unless it says so: a
+    process's main thread is not one (Apache's threads, which Python sees
+    as daemons, would make it one)."""
+    _original_init(self, *args, **kwargs)
+    if kwargs.get("daemon") is None and state.current() is not None:
+        self._daemonic = False
 _original_bootstrap = threading.Thread._bootstrap_inner
 
 
@@ -293,6 +303,7 @@ def install() -> None:
     locale.getpreferredencoding = _on_script(locale.getpreferredencoding, _preferred_encoding)
     atexit.register = _on_script(atexit.register, _register)
     atexit.unregister = _on_script(atexit.unregister, _unregister)
+    threading.Thread.__init__ = _init
     threading.Thread.start = _start
     threading.Thread._bootstrap_inner = _bootstrap_inner
     subprocess.Popen = ScriptPopen

@@ -30,7 +30,8 @@ PATCHED = [(sys, n) for n in ("stdout", "stdin", "stderr", "__stdout__", "__stdi
                              "system")] + \
           [(signal, n) for n in ("signal", "getsignal", "alarm", "setitimer", "siginterrupt")] + \
           [(atexit, "register"), (atexit, "unregister"), (locale, "getpreferredencoding"),
-           (subprocess, "Popen"), (threading.Thread, "start"), (threading.Thread, "_bootstrap_inner")]
+           (subprocess, "Popen"), (threading.Thread, "__init__"), (threading.Thread, "start"),
+           (threading.Thread, "_bootstrap_inner")]
 LAZY = importlib.util._LazyModule
 
 
