@@ -18,12 +18,14 @@ from __future__ import annotations
 import io
 import os
 import stat
+import sys
 import threading
 import traceback
 from typing import Optional
 
 from modpy import constants as C
 from modpy.core import runtime
+from modpy.core.clienterror import ClientError
 from modpy.core.ffi import NULL, ffi, lib, pstr, text
 from modpy.handlers.cgi import imports, process, state
 from modpy.handlers.cgi.code import ScriptCache, main_globals
@@ -42,6 +44,7 @@ BUFFER_SIZE = io.DEFAULT_BUFFER_SIZE
 ENCODING, ERRORS, STDERR_ERRORS = "utf-8", "surrogateescape", "backslashreplace"
 
 _scripts = ScriptCache()
+_path_lock = threading.Lock()
 
 state.install()
 imports.install()
@@ -271,17 +274,19 @@ def _script_file(req: Request, filename: str) -> Optional[tuple[bool, tuple]]:
 def _serve(req: Request, filename: str, code) -> int:
     req.add_common_vars()
     req.add_cgi_vars()
-    body = _read_body(req)                  # a body Apache refuses: the dispatcher answers it
+    body, body_error = _read_body(req)
     nph = is_nph(filename)
     if nph:
         req.assbackwards = 1                # no status line or headers from Apache
     streams = Streams(req, nph, body)
+    if body_error is not None:              # the request is answered by the body's error
+        streams.out.state = ScriptOutput.DISCARD
     ctx = state.Context(_environ(req), script_argv(filename, req.args), streams.stdout,
                         streams.stdin, streams.stderr)
     ctx.after_child = streams.out.drain
     ctx.gate_timeout = req.server.timeout
     directory = ctx.directory = os.path.dirname(filename)
-    set_path(req._config, directory)     # where its helper modules are, as for any handler
+    _on_path(req, directory)
     try:
         process.gate.enter(directory, ctx.gate_timeout)
     except GateTimeout as e:
@@ -302,26 +307,33 @@ def _serve(req: Request, filename: str, code) -> int:
         ctx.done = True
         state.activate(previous)
         process.gate.leave()
-    if error is not None and streams.out.state == ScriptOutput.HEADERS and _debug(req):
-        streams.close()
-        raise error                         # PythonDebug: the dispatcher shows it
+    show = error is not None and streams.out.state == ScriptOutput.HEADERS and _debug(req)
+    if show:
+        streams.out.state = ScriptOutput.DISCARD
     streams.close()
+    if body_error is not None:
+        raise body_error                    # the dispatcher answers it
+    if show:
+        raise error                         # PythonDebug: the dispatcher shows it
     return _respond(req, streams.out)
 
 
-def _read_body(req: Request) -> Body:
+def _read_body(req: Request) -> tuple[Body, Optional[ClientError]]:
     """The whole request body, before the script runs, as mod_cgid writes
     it into the script's pipe before reading its output: the script then
     holds its working directory only while it runs, never while a slow
-    client sends."""
+    client sends.  A body that cannot be read (malformed, too large, cut
+    short) ends where it failed, as mod_cgid's pipe would end; its error is
+    returned for the handler to answer with."""
     body = Body()
     if "Content-Length" not in req.headers_in and "Transfer-Encoding" not in req.headers_in:
-        return body
-    while True:
-        data = req.read(65536)
-        if not data:
-            return body
-        body.append(data)
+        return body, None
+    try:
+        while data := req.read(65536):
+            body.append(data)
+    except ClientError as e:
+        return body, e
+    return body, None
 
 
 def _environ(req: Request) -> dict[str, str]:
@@ -391,3 +403,14 @@ def _respond(req: Request, out: ScriptOutput) -> int:
 
 def _debug(req: Request) -> bool:
     return req.get_config().get("PythonDebug") == "1"
+
+
+def _on_path(req: Request, directory: str) -> None:
+    """PythonPath as for any handler, and the script's directory, where its
+    helper modules are, on sys.path even under a PythonPath, as a CGI's
+    interpreter puts it there (at the end: it is shared by the process)."""
+    set_path(req._config, directory)
+    if directory not in sys.path:
+        with _path_lock:
+            if directory not in sys.path:
+                sys.path.append(directory)
