@@ -24,10 +24,10 @@ PYTHON = "/usr/bin/python3"
 COMMIT_DATE = "1700000000 0"                            # commits with a fixed date: stable pages
 
 CONFIG = """
-Alias /cgi {site}/cgi
+Alias /cgi "{site}/cgi"
 <Directory "{site}/cgi">
     Require all granted
-    SetEnv PYTHONPATH {apps}
+    SetEnv PYTHONPATH "{apps}"
     %s
 </Directory>
 """
