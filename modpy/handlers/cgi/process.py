@@ -29,6 +29,10 @@ left when the script ends (`finish`):
 - `locale.getpreferredencoding()`: what the script's interpreter would
   say: "utf-8" in UTF-8 mode (PEP 540), which a CGI's Python is in when
   its environment has a C or POSIX locale, and Apache's is not.
+- `os.fork()`, `os.forkpty()` and the `os.exec*()` family (and
+  `os.spawn*()`, `multiprocessing`'s fork, which use them) raise
+  PermissionError: a fork would copy the Apache child, an exec replace
+  it.  subprocess does neither.
 - child processes: `subprocess.Popen` without `env=`, `stdin=`,
   `stdout=` gives the child the script's environment, its stdin (the
   request body) and its stdout (the response, through fds.py's
@@ -40,6 +44,7 @@ Pure: nothing here knows about Apache.
 from __future__ import annotations
 
 import atexit
+import errno
 import locale
 import os
 import signal
@@ -171,6 +176,13 @@ def _preferred_encoding(ctx: state.Context, do_setlocale: bool = True) -> str:
     return "utf-8" if utf8_mode(ctx.environ) else _original_preferred(do_setlocale)
 
 
+def _not_in_process(name: str) -> Callable:
+    def refuse(ctx: state.Context, *args, **kwargs):
+        raise PermissionError(errno.EPERM, f"os.{name}() would fork or replace the Apache child: not "
+                              "available to a CGI script run in-process (use subprocess)")
+    return refuse
+
+
 # ---------------------------------------------------------------- threads
 
 _original_init = threading.Thread.__init__
@@ -295,6 +307,8 @@ def install() -> None:
     os.abort = _on_script(os.abort, _abort)
     os.kill = _on_script(os.kill, _kill)
     os.system = _on_script(os.system, _system)
+    for name in ("fork", "forkpty", "execv", "execve"):
+        setattr(os, name, _on_script(getattr(os, name), _not_in_process(name)))
     signal.signal = _on_script(signal.signal, _signal)
     signal.getsignal = _on_script(signal.getsignal, _getsignal)
     signal.alarm = _on_script(signal.alarm, lambda ctx, seconds: 0)

@@ -27,7 +27,7 @@ from modpy.handlers.cgi.fds import Body, OutputSpool
 PATCHED = [(sys, n) for n in ("stdout", "stdin", "stderr", "__stdout__", "__stdin__", "__stderr__", "argv",
                               "meta_path", "path_hooks", "path_importer_cache")] + \
           [(os, n) for n in ("environ", "environb", "chdir", "fchdir", "umask", "_exit", "abort", "kill",
-                             "system")] + \
+                             "system", "fork", "forkpty", "execv", "execve")] + \
           [(signal, n) for n in ("signal", "getsignal", "alarm", "setitimer", "siginterrupt")] + \
           [(atexit, "register"), (atexit, "unregister"), (locale, "getpreferredencoding"),
            (subprocess, "Popen"), (threading.Thread, "__init__"), (threading.Thread, "start"),
@@ -235,6 +235,10 @@ def test_process_wide_calls_stay_in_the_script():
             os._exit(3)
         with pytest.raises(process.ProcessExit):
             os.kill(os.getpid(), signal.SIGTERM)
+        with pytest.raises(PermissionError):
+            os.fork()
+        with pytest.raises(PermissionError):
+            os.execv("/bin/true", ["true"])
         process.finish(ctx, print)
     assert ran == ["at exit"]
     assert signal.getsignal(signal.SIGTERM) is handler and signal.alarm(0) == 0
