@@ -111,7 +111,7 @@ VOLATILE = [
     (re.compile(rb"\d+ (second|minute|hour)s?"), b"<age>"),
     (re.compile(rb"[A-Z][a-z]{2} \d{1,2}, \d{4}"), b"<day>"),
     (re.compile(rb"\d\d/\d\d/\d\d(\d\d)?"), b"<day>"),
-    (re.compile(rb"\b\d\d?:\d\d:\d\d\b"), b"<clock>"),
+    (re.compile(rb"\b\d\d?:\d\d(:\d\d)?\b"), b"<clock>"),
     (re.compile(rb"\b\d{16}\b"), b"<usec>"),                 # Trac's change times, in microseconds
 ]
 
