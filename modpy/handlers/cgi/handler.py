@@ -300,7 +300,7 @@ def _serve(req: Request, filename: str, code) -> int:
     previous = state.activate(ctx)
     try:
         error = _run(code, filename, ctx)
-        process.finish(ctx, ctx.stream("stderr").write)
+        process.finish(ctx, lambda text: ctx.stream("stderr").write(text))
         streams.out.exited()
         _flush(ctx)
     finally:
