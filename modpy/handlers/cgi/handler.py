@@ -83,24 +83,34 @@ class ScriptOutput(io.RawIOBase):
         return self._spool.fd
 
     def write(self, data) -> int:
-        if self.finished:
-            raise ValueError("write to the stdout of a CGI request that has ended")
         n = len(data)
         if self._spool is None:
             self._accept(data)
         else:
-            self._spool.write(data)
+            with self._lock:
+                self._check()
+                self._spool.write(data)
             self.drain()
         return n
 
     def drain(self) -> None:
         """Forward what the script's children wrote to the descriptor."""
-        if self._spool is not None and not self.finished:
-            for chunk in self._spool.take():
-                self._accept(chunk)
+        if self._spool is None:
+            return
+        with self._lock:
+            chunks = [] if self.finished else list(self._spool.take())
+        for chunk in chunks:
+            self._accept(chunk)
+
+    def _check(self) -> None:
+        """Under the lock: a daemon thread of the script, after its request,
+        gets what a write to a closed pipe gives."""
+        if self.finished:
+            raise BrokenPipeError("the CGI request of this stdout has ended")
 
     def _accept(self, data) -> None:
         with self._lock:
+            self._check()
             if self.state == self.SEND:
                 self._send(data)
             elif self.state == self.HEADERS:
@@ -118,13 +128,14 @@ class ScriptOutput(io.RawIOBase):
         are (Apache logs "End of script output before headers"); the end
         of the body goes to the shim."""
         self.drain()
-        self.finished = True
-        if self._spool is not None:
-            self._spool.close()
-        if self.state == self.HEADERS:
-            self._headers(self._block.pending(), b"")
-        if self.state == self.SEND and self._last:
-            self._req._write_after_phase(b"".join(self._last))
+        with self._lock:
+            self.finished = True
+            if self._spool is not None:
+                self._spool.close()
+            if self.state == self.HEADERS:
+                self._headers(self._block.pending(), b"")
+            if self.state == self.SEND and self._last:
+                self._req._write_after_phase(b"".join(self._last))
 
     def _send(self, data) -> None:
         if self._last is not None:
@@ -198,8 +209,8 @@ class ErrorLog(io.RawIOBase):
             self._log(line)
 
     def _log(self, line: bytes) -> None:
-        if not self.finished:
-            with self._lock:
+        with self._lock:
+            if not self.finished:
                 self._req.log_error(line.decode(ENCODING, STDERR_ERRORS), C.APLOG_ERR)
 
 
@@ -227,7 +238,8 @@ class Streams:
         self.out.end()
         if self.errors is not None:
             self.errors.flush()
-            self.errors.finished = True
+            with self.lock:
+                self.errors.finished = True
         self._body.close()
 
 

@@ -265,3 +265,27 @@ def test_the_emulation_answers_under_load_after_all_this(apache_factory):
     for t in threads:
         t.join()
     assert errors == []
+
+
+DAEMON = """
+import os, sys, threading, time
+out, buffer = sys.stdout, sys.stdout.buffer
+def late():
+    time.sleep(0.3)
+    for _ in range(50):
+        print("late", file=out, flush=True)
+        buffer.write(b"late too\\n")
+        buffer.flush()
+threading.Thread(target=late, daemon=True).start()
+print("Content-Type: text/plain\\n")
+print("on time")
+"""
+
+
+def test_a_daemon_thread_that_outlives_its_request_writes_nowhere(apache_factory):
+    server = serve(apache_factory, {"daemon.py": DAEMON, "plain.py": PLAIN}, extra=ONE_CHILD)
+    assert server.get("/daemon.py").text == "on time\n"
+    time.sleep(0.6)
+    for _ in range(3):
+        r = server.get("/plain.py")
+        assert r.status_code == 200 and "late" not in r.text
