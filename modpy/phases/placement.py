@@ -89,6 +89,7 @@ def set_path(config: DirConfig, directory: Optional[str]) -> None:
             with _path_lock:
                 sys.path[:] = _path_value(expr)
                 _path_applied = expr
+                _dirs_added.clear()         # a new path: directories go on it again
     elif directory:
         add_directory(directory)
 

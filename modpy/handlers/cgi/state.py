@@ -1,102 +1,232 @@
-"""Per-thread process state for CGI scripts run in-process.
+"""Per-request process state for CGI scripts run in-process.
 
 A CGI script believes it owns a process: sys.stdin/stdout/stderr,
-sys.argv, os.environ and the working directory.  Under worker and event
-many scripts run at once on different threads, so each of those is made
-per thread here, without a lock that would serialise the scripts:
+sys.argv, os.environ, sys.excepthook, builtins.__import__ and the import
+machinery are its own, to use and to rebind.  Under worker and event many
+scripts run at once on different threads, so each of those is made per
+request here, without a lock that would serialise the scripts:
 
 - `install()` (once per process) puts proxy objects in place of
-  sys.stdin, sys.stdout, sys.stderr, sys.argv and os.environ (and
-  os.environb).  Each proxy forwards to the `Context` of the CGI request
-  running on the calling thread, and to the original object on any other
-  thread, so code outside CGI scripts sees no difference.
-- subprocess.Popen and os.system, when called from a script without an
-  explicit environment, pass the script's environment to the child (a
-  real CGI's children inherit it).
-- The working directory cannot be per thread (open(), os.stat() ... of a
-  relative path use the process's), so `CwdGate` lets any number of
-  scripts of the SAME directory run at once and makes a script of another
-  directory wait until they are done (first come, first served).  A site
-  whose scripts live in one directory never waits.
+  sys.stdin, sys.stdout, sys.stderr (and their `__std*__` originals),
+  sys.argv and os.environ (and os.environb).  Each proxy forwards to the
+  `Context` of the CGI request running on the calling thread, and to the
+  process's object on any other thread, so code outside CGI scripts sees
+  no difference.  `sys.stdout.buffer` is a proxy too, one object for the
+  life of the process: a helper module that keeps it at import time (as
+  Mercurial's procutil does) writes into each request's own stdout.
+- Rebinding (`sys.stdout = ...`, `os.environ = ...`,
+  `builtins.__import__ = ...`, `sys.excepthook = ...`) is caught by the
+  module's own __setattr__ (the sys, os and builtins modules get a module
+  subclass, as PEP 549's module __class__ assignment allows): on a CGI
+  thread the new object is the script's, kept in its Context until the
+  request ends; the proxies stay in place for everyone else.  Reading
+  attributes of those modules is not slowed at all: only setting them
+  goes through Python.
+
+The import machinery (imports.py) and the process-wide calls
+(process.py) build on this.
 
 Pure: nothing here knows about Apache.
 """
 from __future__ import annotations
 
+import builtins
+import io
 import os
-import subprocess
 import sys
 import threading
+import types
 from collections.abc import MutableMapping, MutableSequence
 from typing import Callable, Optional
 
 _local = threading.local()
 
+STREAMS = ("stdin", "stdout", "stderr")
+
 
 class Context:
-    """One script run: its environment, argv and streams.  stdin and stderr
-    are made on first use (most scripts never read stdin)."""
+    """One script run: its environment, argv, streams, and what it changed
+    of the process (undone by the handler when it ends).  stdin and stderr
+    are made on first use (most scripts never touch them)."""
 
-    __slots__ = ("environ", "argv", "stdout", "_stdin", "_stderr", "_make_stdin", "_make_stderr")
+    __slots__ = ("environ", "argv", "_originals", "_makers", "rebound", "excepthook", "importer",
+                 "imports", "exits", "signals", "threads", "umask", "directory", "done", "after_child",
+                 "gate_timeout")
 
     def __init__(self, environ: dict, argv: list, stdout,
                  make_stdin: Callable[[], object], make_stderr: Callable[[], object]) -> None:
-        self.environ, self.argv, self.stdout = environ, argv, stdout
-        self._make_stdin, self._make_stderr = make_stdin, make_stderr
-        self._stdin = self._stderr = None
+        self.environ, self.argv = environ, argv
+        self._originals = {"stdout": stdout}
+        self._makers = {"stdin": make_stdin, "stderr": make_stderr}
+        self.rebound: Optional[dict] = None     # name -> what the script bound sys.<name> to
+        self.excepthook = None                  # the script's sys.excepthook (cgitb.enable())
+        self.importer = None                    # the script's builtins.__import__
+        self.imports = None                     # imports.ImportState, when the script changed them
+        self.exits: Optional[list] = None       # atexit functions it registered
+        self.signals: Optional[dict] = None     # signal handlers it set
+        self.threads: Optional[list] = None     # threads it started
+        self.umask: Optional[int] = None        # the process's umask before the script set its own
+        self.directory: Optional[str] = None    # its working directory (os.chdir moves it)
+        self.done = False                       # the request is over: proxies no longer lead here
+        self.after_child: Callable[[], None] = _nothing   # forwards what children wrote
+        self.gate_timeout = 60.0
 
-    @property
-    def stdin(self):
-        if self._stdin is None:
-            self._stdin = self._make_stdin()
-        return self._stdin
+    def original(self, name: str):
+        """The stream the script started with (what sys.__stdout__ is)."""
+        stream = self._originals.get(name)
+        if stream is None:
+            stream = self._originals[name] = self._makers[name]()
+        return stream
 
-    @property
-    def stderr(self):
-        if self._stderr is None:
-            self._stderr = self._make_stderr()
-        return self._stderr
+    def stream(self, name: str):
+        """What sys.<name> is bound to now."""
+        if self.rebound is not None and name in self.rebound:
+            return self.rebound[name]
+        return self.original(name)
 
     def opened(self) -> list:
-        """The streams that exist, to flush at the end."""
-        return [s for s in (self.stdout, self._stderr) if s is not None]
+        """The streams that exist, to flush at the end: what the script
+        bound sys.std* to first (its buffers hold output too), then the
+        originals."""
+        bound = [s for s in (self.rebound or {}).values() if hasattr(s, "flush")]
+        return bound + [s for name in ("stdout", "stderr") if (s := self._originals.get(name)) is not None]
+
+
+def _nothing() -> None:
+    pass
 
 
 def current() -> Optional[Context]:
-    return getattr(_local, "ctx", None)
+    ctx = getattr(_local, "ctx", None)
+    return None if ctx is None or ctx.done else ctx
 
 
 def activate(ctx: Optional[Context]) -> Optional[Context]:
-    """Make `ctx` this thread's; returns the one it replaces (None)."""
+    """Make `ctx` this thread's; returns the one it replaces."""
     previous = getattr(_local, "ctx", None)
     _local.ctx = ctx
     return previous
 
 
-# ---------------------------------------------------------------- proxies
+# ---------------------------------------------------------------- streams
 
 
-class StreamProxy:
-    """sys.stdin / stdout / stderr: this thread's script stream, or the
-    stream the process had."""
+class StreamProxy(io.TextIOWrapper):
+    """sys.stdin / stdout / stderr (`follow` True: what the script bound it
+    to) and sys.__stdin__ ... (`follow` False: what it started with): this
+    thread's script stream, or the process's.
 
-    __slots__ = ("_attr", "_default")
+    A TextIOWrapper, as the real ones are (cgi.FieldStorage reads the
+    binary buffer of a TextIOWrapper, the text of anything else), that is
+    never initialised: every attribute is looked up on the target."""
 
-    def __init__(self, attr: str, default) -> None:
-        self._attr, self._default = attr, default
+    __slots__ = ("_name", "_follow", "default", "_buffer")
+
+    def __init__(self, name: str, follow: bool, default, buffer: "BufferProxy") -> None:
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_follow", follow)
+        object.__setattr__(self, "default", default)
+        object.__setattr__(self, "_buffer", buffer)
 
     def _target(self):
-        ctx = getattr(_local, "ctx", None)
-        return self._default if ctx is None else getattr(ctx, self._attr)
+        ctx = current()
+        if ctx is None:
+            target = object.__getattribute__(self, "default")
+            return _NO_STREAM if target is None else target
+        name = object.__getattribute__(self, "_name")
+        return ctx.stream(name) if object.__getattribute__(self, "_follow") else ctx.original(name)
 
-    def write(self, s):
-        target = self._target()
-        return len(s) if target is None else target.write(s)   # print() to no stdout
+    def __getattribute__(self, attr):
+        if attr in _PROXY_OWN:
+            return object.__getattribute__(self, attr)
+        return getattr(StreamProxy._target(self), attr)
+
+    def __setattr__(self, attr, value) -> None:
+        if attr == "default":
+            object.__setattr__(self, attr, value)
+        else:
+            setattr(StreamProxy._target(self), attr, value)
+
+    @property
+    def buffer(self):
+        """The binary stream below: the process-long proxy while the stream
+        is the original one, else the rebound stream's own."""
+        ctx = current()
+        if ctx is None:
+            return StreamProxy._target(self).buffer
+        name = object.__getattribute__(self, "_name")
+        target = StreamProxy._target(self)
+        return object.__getattribute__(self, "_buffer") if target is ctx.original(name) else target.buffer
+
+    def __iter__(self):
+        return iter(StreamProxy._target(self))
+
+    def __next__(self):
+        return next(StreamProxy._target(self))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        StreamProxy._target(self).close()
+
+    def __del__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<modpy per-request sys.{object.__getattribute__(self, '_name')} -> {StreamProxy._target(self)!r}>"
+
+
+_PROXY_OWN = frozenset(("_name", "_follow", "default", "_buffer", "_target", "buffer", "__class__",
+                        "__repr__", "__iter__", "__next__", "__enter__", "__exit__", "__dict__"))
+
+
+class _NoStream:
+    """What print() writes to when the process has no such stream."""
+
+    def write(self, s) -> int:
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def __getattr__(self, attr):
+        raise AttributeError(attr)
+
+
+_NO_STREAM = _NoStream()
+
+
+class BufferProxy:
+    """sys.stdout.buffer (and stdin's, stderr's): the binary stream of this
+    thread's script, or of the process."""
+
+    __slots__ = ("_name", "default")
+
+    def __init__(self, name: str, default) -> None:
+        self._name, self.default = name, default
+
+    def _target(self):
+        ctx = current()
+        return self.default if ctx is None else ctx.original(self._name).buffer
+
+    def write(self, data):
+        return self._target().write(data)
+
+    def read(self, n=-1):
+        return self._target().read(n)
+
+    def read1(self, n=-1):
+        return self._target().read1(n)
+
+    def readline(self, limit=-1):
+        return self._target().readline(limit)
+
+    def readinto(self, buffer):
+        return self._target().readinto(buffer)
 
     def flush(self):
-        target = self._target()
-        if target is not None:
-            target.flush()
+        return self._target().flush()
 
     def __iter__(self):
         return iter(self._target())
@@ -105,7 +235,13 @@ class StreamProxy:
         return getattr(self._target(), name)
 
     def __repr__(self) -> str:
-        return f"<modpy per-thread sys.{self._attr} -> {self._target()!r}>"
+        return f"<modpy per-request sys.{self._name}.buffer -> {self._target()!r}>"
+
+
+io.BufferedIOBase.register(BufferProxy)
+
+
+# ---------------------------------------------------------------- environ, argv
 
 
 class EnvironProxy(MutableMapping):
@@ -114,11 +250,11 @@ class EnvironProxy(MutableMapping):
     process's os._Environ."""
 
     def __init__(self, default) -> None:
-        self._default = default
+        self.default = default
 
     def _target(self):
-        ctx = getattr(_local, "ctx", None)
-        return self._default if ctx is None else ctx.environ
+        ctx = current()
+        return self.default if ctx is None else ctx.environ
 
     def __getitem__(self, key):
         return self._target()[key]
@@ -160,39 +296,39 @@ class EnvironBytesProxy(MutableMapping):
     """os.environb: the same environment, as bytes."""
 
     def __init__(self, default) -> None:
-        self._default = default
+        self.default = default
 
     def _script(self) -> Optional[dict]:
-        ctx = getattr(_local, "ctx", None)
+        ctx = current()
         return None if ctx is None else ctx.environ
 
     def __getitem__(self, key: bytes) -> bytes:
         env = self._script()
         if env is None:
-            return self._default[key]
+            return self.default[key]
         return os.fsencode(env[os.fsdecode(key)])
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         env = self._script()
         if env is None:
-            self._default[key] = value
+            self.default[key] = value
         else:
             env[os.fsdecode(key)] = os.fsdecode(value)
 
     def __delitem__(self, key: bytes) -> None:
         env = self._script()
         if env is None:
-            del self._default[key]
+            del self.default[key]
         else:
             del env[os.fsdecode(key)]
 
     def __iter__(self):
         env = self._script()
-        return iter(list(self._default) if env is None else [os.fsencode(k) for k in env])
+        return iter(list(self.default) if env is None else [os.fsencode(k) for k in env])
 
     def __len__(self) -> int:
         env = self._script()
-        return len(self._default if env is None else env)
+        return len(self.default if env is None else env)
 
     def copy(self) -> dict:
         return dict(self.items())
@@ -202,11 +338,11 @@ class ArgvProxy(MutableSequence):
     """sys.argv: this thread's script argv, or the process's list."""
 
     def __init__(self, default: list) -> None:
-        self._default = default
+        self.default = default
 
     def _target(self) -> list:
-        ctx = getattr(_local, "ctx", None)
-        return self._default if ctx is None else ctx.argv
+        ctx = current()
+        return self.default if ctx is None else ctx.argv
 
     def __getitem__(self, i):
         return self._target()[i]
@@ -236,47 +372,93 @@ class ArgvProxy(MutableSequence):
         return repr(self._target())
 
 
-# ---------------------------------------------------------------- children
+# ---------------------------------------------------------------- rebinding
 
 
-class ScriptPopen(subprocess.Popen):
-    """subprocess.Popen whose child gets the calling script's environment
-    when none is given (a real CGI's children inherit its environment)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        ctx = getattr(_local, "ctx", None)
-        if ctx is not None and len(args) <= 10 and kwargs.get("env") is None:
-            kwargs["env"] = dict(ctx.environ)
-        super().__init__(*args, **kwargs)
-
-
-def _system(original: Callable[[str], int]) -> Callable[[str], int]:
-    def system(command) -> int:
-        """os.system: in a script, /bin/sh runs with the script's environment
-        and its stdout is the script's (a real CGI's child writes to the
-        same pipe)."""
-        ctx = getattr(_local, "ctx", None)
+def _bind_stream(name: str) -> Callable:
+    def bind(ctx: Optional[Context], value) -> None:
+        proxy = _proxies[name]
+        own = isinstance(value, StreamProxy)        # sys.stdout = sys.__stdout__, or a saved sys.stdout
         if ctx is None:
-            return original(command)
-        for stream in ctx.opened():         # as a process's own buffers would be
-            stream.flush()
-        read_end, write_end = os.pipe()
-        try:
-            pid = os.posix_spawn("/bin/sh", ["sh", "-c", os.fsdecode(command)], ctx.environ,
-                                 file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1)])
-        finally:
-            os.close(write_end)
-        with open(read_end, "rb", buffering=0) as pipe:
-            out = ctx.stdout.buffer
-            for chunk in iter(lambda: pipe.read(65536), b""):
-                out.write(chunk)
-        return os.waitpid(pid, 0)[1]
-    system.__doc__ = original.__doc__
-    return system
+            proxy.default = _original_default[name] if own else value
+        elif own:
+            if ctx.rebound:
+                ctx.rebound.pop(name, None)
+        else:
+            if ctx.rebound is None:
+                ctx.rebound = {}
+            ctx.rebound[name] = value
+    return bind
+
+
+def _bind_argv(ctx: Optional[Context], value) -> None:
+    if isinstance(value, ArgvProxy):
+        return
+    if ctx is None:
+        _proxies["argv"].default = value
+    else:
+        ctx.argv = list(value)
+
+
+def _bind_environ(ctx: Optional[Context], value) -> None:
+    if isinstance(value, EnvironProxy):
+        return
+    if ctx is None:
+        _proxies["environ"].default = value
+    else:
+        ctx.environ = dict(value)
+
+
+def _bind_environb(ctx: Optional[Context], value) -> None:
+    if isinstance(value, EnvironBytesProxy):
+        return
+    if ctx is None:
+        _proxies["environb"].default = value
+    else:
+        ctx.environ = {os.fsdecode(k): os.fsdecode(v) for k, v in value.items()}
+
+
+def _bind_excepthook(ctx: Optional[Context], value) -> bool:
+    if ctx is None:
+        return False                        # the process's own: set it
+    ctx.excepthook = None if value is sys.__excepthook__ else value
+    return True
+
+
+# module -> attribute -> bind(ctx, value); a bind returning False lets the
+# module set the attribute itself.
+_binders: dict[str, dict[str, Callable]] = {
+    "sys": {**{name: _bind_stream(name) for name in STREAMS}, "argv": _bind_argv,
+            "excepthook": _bind_excepthook},
+    "os": {"environ": _bind_environ, "environb": _bind_environb},
+    "builtins": {},
+}
+
+
+def add_binder(module: str, name: str, bind: Callable) -> None:
+    """Catch `module.name = value` (another part of the emulation's)."""
+    _binders[module][name] = bind
+
+
+class _ContainedModule(types.ModuleType):
+    """sys, os and builtins: setting one of the names of `_binders` calls
+    its binder instead (reading is untouched)."""
+
+    def __new__(cls, *args, **kwargs):
+        """`type(sys)(name)`, which is how importlib makes every module,
+        still makes a plain module."""
+        return types.ModuleType(*args, **kwargs)
+
+    def __setattr__(self, name, value) -> None:
+        bind = _binders[self.__name__].get(name)
+        if bind is None or bind(current(), value) is False:
+            super().__setattr__(name, value)
 
 
 # ---------------------------------------------------------------- install
 
+_proxies: dict = {}
+_original_default: dict = {}
 _installed = False
 _install_lock = threading.Lock()
 
@@ -287,16 +469,20 @@ def install() -> None:
     with _install_lock:
         if _installed:
             return
-        sys.stdout = StreamProxy("stdout", sys.stdout)
-        sys.stdin = StreamProxy("stdin", sys.stdin)
-        sys.stderr = StreamProxy("stderr", sys.stderr)
-        sys.argv = ArgvProxy(sys.argv if isinstance(sys.argv, list) else [""])
+        for name in STREAMS:
+            default = getattr(sys, name)
+            _original_default[name] = default
+            buffer = BufferProxy(name, getattr(default, "buffer", None))
+            proxy = _proxies[name] = StreamProxy(name, True, default, buffer)
+            setattr(sys, name, proxy)
+            setattr(sys, f"__{name}__", StreamProxy(name, False, getattr(sys, f"__{name}__"), buffer))
+        sys.argv = _proxies["argv"] = ArgvProxy(sys.argv if isinstance(sys.argv, list) else [""])
         original_environ = os.environ
-        os.environ = EnvironProxy(original_environ)
-        os.environb = EnvironBytesProxy(os.environb)
-        subprocess.Popen = ScriptPopen
-        os.system = _system(os.system)
+        os.environ = _proxies["environ"] = EnvironProxy(original_environ)
+        os.environb = _proxies["environb"] = EnvironBytesProxy(os.environb)
         _rebind_defaults(original_environ, os.environ)
+        for module in (sys, os, builtins):
+            module.__class__ = _ContainedModule
         _installed = True
 
 
@@ -312,69 +498,3 @@ def _rebind_defaults(old, new) -> None:
         defaults = getattr(func, "__defaults__", None)
         if defaults and any(d is old for d in defaults):
             func.__defaults__ = tuple(new if d is old else d for d in defaults)
-
-
-# ---------------------------------------------------------------- cwd
-
-
-class CwdGate:
-    """The process's working directory, shared by scripts that want the
-    same one.
-
-    `enter(d)` returns at once when the current holders are in `d` and
-    nobody waits for another directory; otherwise the caller queues.  When
-    the last holder leaves, the directory of the first in the queue is
-    entered and every queued request for it is let in together."""
-
-    def __init__(self, chdir: Callable[[str], None] = os.chdir) -> None:
-        self._chdir = chdir
-        # held as `with self._lock` (C), not `with self._cond`: Condition's
-        # own __enter__/__exit__ are Python frames, twice per script
-        self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
-        self._dir: Optional[str] = None
-        self._holders = 0
-        self._queue: list[list] = []        # [directory, admitted, error]
-
-    def enter(self, directory: str) -> None:
-        with self._lock:                    # the condition's lock: wait() below is fine
-            if not self._queue and (self._holders == 0 or self._dir == directory):
-                if self._holders == 0 and self._dir != directory:
-                    self._chdir(directory)
-                    self._dir = directory
-                self._holders += 1
-                return
-            ticket = [directory, False, None]
-            self._queue.append(ticket)
-            while not ticket[1]:
-                self._cond.wait()
-            if ticket[2] is not None:
-                raise ticket[2]
-
-    def leave(self) -> None:
-        with self._lock:
-            self._holders -= 1
-            if self._holders == 0 and self._queue:
-                self._admit()
-
-    def _admit(self) -> None:
-        """Let in the head of the queue and all who wait for its directory
-        (one that cannot be entered fails its own requests only)."""
-        while self._queue and self._holders == 0:
-            directory = self._queue[0][0]
-            batch = [t for t in self._queue if t[0] == directory]
-            self._queue = [t for t in self._queue if t[0] != directory]
-            try:
-                self._chdir(directory)
-                self._dir = directory
-                self._holders += len(batch)
-            except OSError as e:
-                for ticket in batch:
-                    ticket[2] = e
-            for ticket in batch:
-                ticket[1] = True
-        self._cond.notify_all()
-
-    @property
-    def directory(self) -> Optional[str]:
-        return self._dir

@@ -1,36 +1,86 @@
-"""Per-thread sys/os views, the working-directory gate, compiled scripts."""
+"""Per-request process state, in-process: sys/os views and their rebinding,
+the import system, process-wide calls, the working-directory gate, the
+descriptors behind stdin and stdout, compiled scripts."""
 from __future__ import annotations
 
+import atexit
+import builtins
+import importlib.util
 import io
+import locale
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+import types
 
 import pytest
 
-from modpy.handlers.cgi import state as cgistate
+from modpy.handlers.cgi import imports, process, state
 from modpy.handlers.cgi.code import ScriptCache, main_globals
+from modpy.handlers.cgi.cwd import CwdGate, GateTimeout
+from modpy.handlers.cgi.fds import Body, OutputSpool
+
+# everything install() replaces, put back after this module's tests
+PATCHED = [(sys, n) for n in ("stdout", "stdin", "stderr", "__stdout__", "__stdin__", "__stderr__", "argv",
+                              "meta_path", "path_hooks", "path_importer_cache")] + \
+          [(os, n) for n in ("environ", "environb", "chdir", "fchdir", "umask", "_exit", "abort", "kill",
+                             "system", "fork", "forkpty", "execv", "execve")] + \
+          [(signal, n) for n in ("signal", "getsignal", "alarm", "setitimer", "siginterrupt")] + \
+          [(atexit, "register"), (atexit, "unregister"), (locale, "getpreferredencoding"),
+           (subprocess, "Popen"), (threading.Thread, "__init__"), (threading.Thread, "start"),
+           (threading.Thread, "_bootstrap_inner")]
+LAZY = importlib.util._LazyModule
 
 
 @pytest.fixture(scope="module", autouse=True)
 def installed():
-    saved = (sys.stdout, sys.stdin, sys.stderr, sys.argv, os.environ, os.environb, subprocess.Popen, os.system)
-    cgistate._installed = False
-    cgistate.install()
+    saved = [(owner, name, owner.__dict__[name]) for owner, name in PATCHED]
+    lazy = dict(LAZY.__dict__)
+    for module in (state, imports, process):
+        module._installed = False
+    state.install()
+    imports.install()
+    process.install()
     yield sys.stdout, sys.stdin         # pytest's capturing swaps sys.std* per test
-    (sys.stdout, sys.stdin, sys.stderr, sys.argv, os.environ, os.environb, subprocess.Popen, os.system) = saved
-    cgistate._installed = False
+    for module in (sys, os, builtins):
+        module.__class__ = types.ModuleType
+    for owner, name, value in saved:
+        setattr(owner, name, value)
+    for name in ("__getattribute__", "__setattr__"):
+        if name in lazy:
+            setattr(LAZY, name, lazy[name])
+        elif name in LAZY.__dict__:
+            delattr(LAZY, name)
+    builtins.__import__ = imports._builtin_import
+    for module in (state, imports, process):
+        module._installed = False
 
 
 def context(env, argv=("x.py",)):
     stdout = io.TextIOWrapper(io.BytesIO(), "utf-8", write_through=True)
-    return cgistate.Context(dict(env), list(argv), stdout, lambda: io.StringIO("in\n"), io.StringIO)
+    return state.Context(dict(env), list(argv), stdout, lambda: io.TextIOWrapper(io.BytesIO(b"in\n")),
+                         io.StringIO)
 
 
 def written(ctx) -> str:
-    return ctx.stdout.buffer.getvalue().decode()
+    return ctx.original("stdout").buffer.getvalue().decode()
+
+
+class running:
+    """`with running(ctx):` the calling thread runs a script."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+
+    def __enter__(self):
+        state.activate(self.ctx)
+        return self.ctx
+
+    def __exit__(self, *exc) -> None:
+        state.activate(None)
 
 
 def test_threads_see_their_own_environment_argv_and_streams(installed):
@@ -39,17 +89,13 @@ def test_threads_see_their_own_environment_argv_and_streams(installed):
     barrier = threading.Barrier(8)
 
     def run(n):
-        ctx = context({"N": str(n)}, [f"s{n}.py", str(n)])
-        cgistate.activate(ctx)
-        try:
+        with running(context({"N": str(n)}, [f"s{n}.py", str(n)])) as ctx:
             barrier.wait()
             for _ in range(50):
                 print(os.environ["N"], sys.argv[1], os.getenv("N"), file=stdout)
                 assert os.environb[b"N"] == str(n).encode()
             seen[n] = (stdin.readline(), dict(os.environ), list(sys.argv))
             outputs[n] = written(ctx)
-        finally:
-            cgistate.activate(None)
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
     for t in threads:
@@ -62,14 +108,13 @@ def test_threads_see_their_own_environment_argv_and_streams(installed):
 
 
 def test_outside_a_script_the_process_objects_answer():
-    assert cgistate.current() is None
-    assert os.environ.get("PATH") == os.environ._default.get("PATH")
-    assert sys.argv == sys.argv._default
+    assert state.current() is None
+    assert os.environ.get("PATH") == os.environ.default.get("PATH")
+    assert sys.argv == sys.argv.default
 
 
 def test_setting_a_variable_stays_in_the_script():
-    cgistate.activate(context({"A": "1"}))
-    try:
+    with running(context({"A": "1"})):
         os.environ["NEW_ONE"] = "x"
         del os.environ["A"]
         assert dict(os.environ) == {"NEW_ONE": "x"}
@@ -77,32 +122,146 @@ def test_setting_a_variable_stays_in_the_script():
         assert sys.argv + ["-v"] == ["x.py", "-v"] and ["py"] + sys.argv == ["py", "x.py"]
         with pytest.raises(TypeError):
             os.environ["B"] = 1
-    finally:
-        cgistate.activate(None)
     assert "NEW_ONE" not in os.environ
 
 
-def test_children_inherit_the_script_environment():
-    ctx = context({"ONLY_HERE": "yes", "PATH": "/usr/bin:/bin"})
-    cgistate.activate(ctx)
+def test_rebinding_stays_in_the_request(installed):
+    stdout, _ = installed
+    proxy = sys.stdout
+    with running(context({"A": "1"})) as ctx:
+        sys.stdout = io.StringIO()                  # what a script's codecs writer does
+        os.environ = {"ONLY": "mine"}
+        sys.argv = ["other.py"]
+        print("to the script's own", file=stdout)
+        assert sys.stdout is proxy and isinstance(sys.stdout, io.TextIOWrapper)
+        assert os.getenv("ONLY") == "mine" and sys.argv[0] == "other.py"
+        assert ctx.stream("stdout").getvalue() == "to the script's own\n"
+        sys.stdout = sys.__stdout__                 # back to the pipe it started with
+        print("to the pipe", file=stdout)
+    assert written(ctx) == "to the pipe\n"
+    assert sys.stdout is proxy and "ONLY" not in os.environ and sys.argv != ["other.py"]
+
+
+def test_stdout_buffer_is_one_object_that_leads_to_each_request():
+    kept = []
+    for n in range(2):
+        with running(context({})) as ctx:
+            if not kept:
+                kept.append(sys.stdout.buffer)      # a helper module keeps it at import
+            kept[0].write(b"request %d\n" % n)
+            kept[0].flush()
+            assert isinstance(kept[0], io.BufferedIOBase)
+        assert written(ctx) == f"request {n}\n"
+
+
+def test_a_replaced_import_is_the_scripts_own():
+    calls = []
+
+    def lazy(name, *args):
+        calls.append(name)
+        return imports._builtin_import(name, *args)
+
+    with running(context({})):
+        builtins.__import__ = lazy
+        import json  # noqa: F401
+    assert calls == ["json"]
+    other = threading.Thread(target=lambda: __import__("json"))     # another thread, and
+    other.start()
+    other.join()
+    __import__("json")                                              # this one after the request
+    assert calls == ["json"]
+
+
+def test_import_hooks_stay_in_the_request():
+    before = list(sys.meta_path)
+    with running(context({})):
+        sys.meta_path[:] = [types.SimpleNamespace(find_spec=lambda *a: None)] + list(sys.meta_path)
+        sys.path_hooks.insert(0, lambda path: None)
+        assert len(sys.meta_path) == len(before) + 1
+    assert list(sys.meta_path) == before
+    assert all(hook.__name__ != "<lambda>" for hook in sys.path_hooks)
+
+
+def test_modpy_dependencies_do_not_stand_in_for_a_scripts_module(tmp_path):
+    sys.modules.pop("multipart", None)
+    with running(context({})):
+        with pytest.raises(ModuleNotFoundError):
+            import multipart  # noqa: F401  python-multipart's, not the script's
+    (tmp_path / "multipart.py").write_text("OWN = True\n")
+    sys.path.append(str(tmp_path))
     try:
-        out = subprocess.run(["/bin/sh", "-c", "echo $ONLY_HERE"], capture_output=True, text=True).stdout
-        status = os.system('echo "system $ONLY_HERE"; test "$ONLY_HERE" = yes')
+        with running(context({})):
+            import multipart
+            assert multipart.OWN
     finally:
-        cgistate.activate(None)
-    assert out == "yes\n" and status == 0
-    assert written(ctx) == "system yes\n"
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("multipart", None)
+
+
+def test_a_lazy_module_loads_once_for_two_threads(tmp_path):
+    (tmp_path / "slowmod.py").write_text("import time\ntime.sleep(0.3)\nVALUE = 1\n")
+    spec = importlib.util.spec_from_file_location("slowmod", tmp_path / "slowmod.py")
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["slowmod"] = module
+    spec.loader.exec_module(module)
+    seen = []
+
+    def touch():
+        seen.append(getattr(module, "VALUE", "half-loaded"))
+    threads = [threading.Thread(target=touch) for _ in range(2)]
+    threads[0].start()
+    time.sleep(0.1)
+    threads[1].start()
+    for t in threads:
+        t.join()
+    del sys.modules["slowmod"]
+    assert seen == [1, 1]
+
+
+def test_process_wide_calls_stay_in_the_script():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    ran = []
+    handler = signal.getsignal(signal.SIGTERM)
+    with running(context({"LANG": ""})) as ctx:
+        atexit.register(ran.append, "at exit")
+        assert signal.signal(signal.SIGTERM, lambda *a: None) is handler
+        assert signal.getsignal(signal.SIGTERM) is not handler
+        assert signal.alarm(5) == 0
+        os.umask(0o077)
+        assert locale.getpreferredencoding() == "utf-8"
+        with pytest.raises(process.ProcessExit):
+            os._exit(3)
+        with pytest.raises(process.ProcessExit):
+            os.kill(os.getpid(), signal.SIGTERM)
+        with pytest.raises(PermissionError):
+            os.fork()
+        with pytest.raises(PermissionError):
+            os.execv("/bin/true", ["true"])
+        process.finish(ctx, print)
+    assert ran == ["at exit"]
+    assert signal.getsignal(signal.SIGTERM) is handler and signal.alarm(0) == 0
+    assert os.umask(mask) == mask
+
+
+def test_threads_a_script_starts_are_its_own_and_waited_for():
+    with running(context({"N": "7"})) as ctx:
+        t = threading.Thread(target=lambda: (time.sleep(0.1), print(os.environ["N"])))
+        t.start()
+        process.finish(ctx, print)
+        assert not t.is_alive()
+    assert written(ctx) == "7\n"
 
 
 def test_cwd_gate_shares_one_directory_and_queues_another():
     moves, events = [], []
-    gate = cgistate.CwdGate(chdir=moves.append)
-    gate.enter("/a")
-    gate.enter("/a")                            # same directory: in at once
-    assert moves == ["/a"]
+    gate = CwdGate(chdir=moves.append)
+    gate.enter("/a", 5)
+    gate.enter("/a", 5)                         # same directory: in at once
 
     def other():
-        gate.enter("/b")
+        gate.enter("/b", 5)
         events.append(("b in", list(moves)))
         gate.leave()
 
@@ -110,6 +269,8 @@ def test_cwd_gate_shares_one_directory_and_queues_another():
     t.start()
     time.sleep(0.05)
     assert events == []                         # waits for the /a holders
+    gate.enter("/a", 5)                         # the current directory still goes in
+    gate.leave()
     gate.leave()
     time.sleep(0.05)
     assert events == []
@@ -118,15 +279,60 @@ def test_cwd_gate_shares_one_directory_and_queues_another():
     assert events == [("b in", ["/a", "/b"])]
 
 
+def test_cwd_gate_wait_has_a_bound():
+    gate = CwdGate(chdir=lambda d: None)
+    gate.enter("/a", 5)
+    started = time.monotonic()
+    with pytest.raises(GateTimeout):
+        gate.enter("/b", 0.2)
+    assert 0.2 <= time.monotonic() - started < 2
+    gate.leave()
+    gate.enter("/b", 0.2)                       # the timed-out waiter left no trace
+    gate.leave()
+
+
+def test_cwd_gate_move_waits_for_the_others_of_its_directory():
+    moves = []
+    gate = CwdGate(chdir=moves.append)
+    gate.enter("/a", 5)
+    gate.enter("/a", 5)
+    with pytest.raises(GateTimeout):
+        gate.move("/c", 0.1)                    # another script is still in /a
+    gate.leave()
+    gate.move("/c", 5)
+    assert moves == ["/a", "/c"] and gate.directory == "/c"
+    gate.leave()
+
+
 def test_cwd_gate_failure_is_the_waiters_own():
     def chdir(d):
         if d == "/gone":
             raise FileNotFoundError(d)
-    gate = cgistate.CwdGate(chdir=chdir)
+    gate = CwdGate(chdir=chdir)
     with pytest.raises(FileNotFoundError):
-        gate.enter("/gone")
-    gate.enter("/ok")
+        gate.enter("/gone", 5)
+    gate.enter("/ok", 5)
     gate.leave()
+
+
+def test_body_gives_a_descriptor_for_what_is_left():
+    body = Body()
+    body.append(b"first part, second part")
+    buffer = bytearray(12)
+    assert body.readinto(buffer) == 12 and buffer == b"first part, "
+    fd = body.fileno()
+    assert os.read(fd, 100) == b"second part" and os.read(fd, 100) == b""
+    body.close()
+
+
+def test_output_spool_keeps_the_order_of_writers():
+    spool = OutputSpool()
+    spool.write(b"one ")
+    os.write(spool.fd, b"two ")                 # a child's write to the same descriptor
+    spool.write(b"three")
+    assert b"".join(spool.take()) == b"one two three"
+    assert b"".join(spool.take()) == b""
+    spool.close()
 
 
 def version(path) -> tuple:
