@@ -360,15 +360,17 @@ static int wanted(request_rec *r, int which)
     return (python_phases(r) >> which) & 1;
 }
 
-/* Output the phase's Python handed over for after its return (modpy.h),
- * written and flushed as req.write() would. */
+/* Output the phase's Python handed over for after its return (modpy.h):
+ * the end of a response whose writer is done, so it is not flushed; Apache
+ * ends the request next, and a response that is all here goes out with a
+ * Content-Length, as mod_cgid's does when the script ended before Apache
+ * read its pipe. */
 static void write_handed_over(request_rec *r)
 {
     modpy_req_conf *rconf = ap_get_module_config(r->request_config, &pyshim_module);
 
     if (rconf && rconf->after_len) {
-        if (ap_rwrite(rconf->after, rconf->after_len, r) >= 0)
-            ap_rflush(r);
+        ap_rwrite(rconf->after, rconf->after_len, r);
         rconf->after = NULL;
         rconf->after_len = 0;
     }

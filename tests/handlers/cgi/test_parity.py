@@ -103,10 +103,24 @@ REQUESTS = [
 
 def normalise(response: httpx.Response) -> tuple:
     body = response.content
-    headers = [(k.lower(), v) for k, v in response.headers.multi_items() if k.lower() not in IGNORED]
+    headers = [(k.lower(), v) for k, v in response.headers.multi_items() if k.lower() not in IGNORED
+               and not framing(k.lower(), v, response)]
     # the client's port is the one thing a second run cannot repeat
     lines = [line for line in body.split(b"\n") if b"REMOTE_PORT=" not in line]
-    return response.status_code, headers, b"\n".join(lines)
+    raw = [(k.lower(), v) for k, v in response.headers.multi_items()]
+    return response.status_code, headers, b"\n".join(lines), raw
+
+
+def framing(name: str, value: str, response: httpx.Response) -> bool:
+    """How the body was framed: a chunked Transfer-Encoding, or a
+    Content-Length that is the body's (any, for HEAD).  mod_cgid gives either
+    for one script (a Content-Length only when the script had ended before
+    Apache read its pipe), so the two are the same answer.  A Content-Length
+    that is not the body's is kept: it is what a script claimed."""
+    if name == "transfer-encoding":
+        return value == "chunked"
+    return name == "content-length" and (response.request.method == "HEAD"
+                                         or value == str(len(response.content)))
 
 
 def run_all(server) -> list:
@@ -118,7 +132,7 @@ def run_all(server) -> list:
         try:
             results.append(normalise(server.request(method, path, **kw)))
         except httpx.HTTPError as e:        # a response cut short is an answer too
-            results.append(("no complete response", type(e).__name__, b""))
+            results.append(("no complete response", type(e).__name__, b"", []))
     return results
 
 
@@ -142,7 +156,7 @@ def test_every_script_answers_as_under_mod_cgid(both):
     cgid, emulated, server = both
     assert len(cgid) == len(emulated) == len(REQUESTS)
     differences = [f"{method} {path}:\n  emulated {b[0]} {b[1]} {b[2][:2000]!r}\n  mod_cgid {a[0]} {a[1]} {a[2][:2000]!r}"
-                   for (method, path, _), a, b in zip(REQUESTS, cgid, emulated) if a != b]
+                   for (method, path, _), a, b in zip(REQUESTS, cgid, emulated) if a[:3] != b[:3]]
     assert not differences, "\n".join(differences)
 
 
@@ -161,7 +175,7 @@ def test_what_the_scripts_reported_is_sane(both):
         in isindex
     assert by_path["GET /cgi/redirect_local.py"][2] == b"the redirect target\n"
     assert b"REDIRECT_STATUS=200" in by_path["POST /cgi/redirect_script.py"][2]
-    status, headers, _ = by_path["GET /cgi/redirect_client.py"]
+    status, headers, _, _ = by_path["GET /cgi/redirect_client.py"]
     assert status == 302 and ("location", "http://example.com/elsewhere?x=1") in headers
     assert by_path["GET /cgi/status.py"][0] == 404
     assert by_path["GET /cgi/raise.py"][0] == 500
@@ -171,8 +185,8 @@ def test_what_the_scripts_reported_is_sane(both):
     assert by_path["GET /cgi/nph-hello.py"][0] == 299
     assert len(by_path["GET /cgi/big.py"][2]) == 5000 * 1024
     assert by_path["GET /cgi/state.py"][2] == b"counter 1\n"
-    assert ("content-length", "999") not in by_path["GET /cgi/headers.py"][1]
-    assert ("content-length", "35") in by_path["GET /cgi/trusted_length.py"][1]
+    assert ("content-length", "999") not in by_path["GET /cgi/headers.py"][3]
+    assert ("content-length", "35") in by_path["GET /cgi/trusted_length.py"][3]
     log = server.error_log()
     assert "a line for the error log from stderr.py" in log
     assert "ValueError: boom before headers" in log
