@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import sysconfig
 from typing import Optional, TextIO
@@ -58,7 +59,25 @@ def header() -> list[str]:
         lines.append(f"# WARNING: {SHIM} is linked against {built or 'an unknown libpython'}, but "
                      f"{os.path.abspath(sys.executable)} uses {own or 'no shared libpython'}: run this "
                      "with a python of that libpython, or reinstall modpy with this one.")
+    embedded = embedded_modpy()
+    if embedded != PACKAGE_DIR:
+        found = f"imports modpy from {embedded}" if embedded else "cannot import modpy"
+        lines.append(f"# WARNING: inside Apache this python {found} (Apache ignores PYTHONPATH): "
+                     f"install modpy into {sys.prefix} (pip install), or run this with the python "
+                     "modpy is installed for.")
     return lines
+
+
+def embedded_modpy() -> Optional[str]:
+    """Where the python PythonHome names imports modpy from as Apache
+    embeds it: no PYTHONPATH, no user site (python -I); None if it cannot."""
+    program = os.path.join(sys.prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}")
+    try:
+        result = subprocess.run([program, "-I", "-c", "import modpy, os; print(os.path.dirname(modpy.__file__))"],
+                                capture_output=True, text=True, timeout=60, cwd="/")
+    except OSError:
+        return None
+    return os.path.realpath(result.stdout.strip()) if result.returncode == 0 else None
 
 
 def envvars_setting(name: str, path: str = ENVVARS) -> Optional[str]:

@@ -252,7 +252,7 @@ def test_debug_stops_at_a_breakpoint_in_this_terminal(tmp_path):
 PROBE = ("import os\n"
          "def handler(req):\n"
          "    req.content_type = 'text/plain'\n"
-         "    req.write(f'{os.path.basename(req.filename)} uid {os.getuid()} pid {os.getpid()}')\n"
+         "    req.write(f'{os.path.basename(req.uri)} uid {os.getuid()} pid {os.getpid()}')\n"
          "    return 0\n")
 
 
