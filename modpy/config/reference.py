@@ -181,6 +181,25 @@ OPTIONS: dict[str, Option] = {
     "mod_python.redis_session.url": Option("RedisSession's server.", "redis://127.0.0.1:6379/0"),
     "mod_python.redis_session.key_prefix": Option("RedisSession's key prefix.", "mod_python.session:"),
     "mod_python.redis_session.lock_timeout": Option("Seconds RedisSession waits for a session's lock.", "60"),
+    "mod_python.session.cookie_httponly": Option("Off: the session cookie without HttpOnly.", "On"),
+    "mod_python.session.cookie_secure": Option(
+        "On: the session cookie only over HTTPS, Off: never marked Secure.", "Secure when the request came over HTTPS"),
+    "mod_python.session.cookie_samesite": Option(
+        "The session cookie's SameSite: `Strict`, `Lax`, `None` or `off` (no attribute).", "Lax"),
+    "mod_python.session.lock_wait": Option(
+        "Seconds a request waits for a session's lock (every store) before it fails with LockTimeout (500).",
+        "60"),
+    "mod_python.form.max_fields": Option(
+        "Most fields a form may have (query string and body together, counted before parsing); more is 413.",
+        "1000"),
+    "mod_python.form.max_size": Option(
+        "Most bytes of a form held in memory (an urlencoded body, the text of multipart fields); more is 413.",
+        "2621440"),
+    "mod_python.form.max_files": Option("Most file uploads in one multipart form; more is 413.", "100"),
+    "mod_python.mutex_locks": Option(
+        "How many global locks (`_apache._global_lock`, sessions) the server makes, shared by all its "
+        "children.", "8"),
+    "mod_python.mutex_directory": Option("Where the global locks' files are.", "Apache's runtime directory"),
     "mod_python.wsgi.application": Option(
         "The WSGI application `PythonHandler mod_python.wsgi` runs: `module::object` (object "
         "`application` by default); a module next to the section loads like a handler module.",

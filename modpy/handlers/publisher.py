@@ -107,6 +107,9 @@ def _published(obj: Any, module: types.ModuleType) -> bool:
     return cls in _DATA or cls.__module__ == module.__name__
 
 
+_BUILTIN_METHODS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.ClassMethodDescriptorType)
+
+
 def _attribute(obj: Any, name: str) -> Any:
     """obj.name found the way getattr would, without running code of the
     object's: a property, any other descriptor or __getattr__ makes it
@@ -126,6 +129,8 @@ def _attribute(obj: Any, name: str) -> Any:
         return types.MethodType(found.__func__, type(obj))
     if isinstance(found, types.MemberDescriptorType):   # a __slots__ value: no code runs
         return getattr(obj, name, _MISSING)
+    if isinstance(found, _BUILTIN_METHODS):             # a builtin's method (str.upper): bound in C,
+        return getattr(obj, name)                        # then refused as a builtin (403), as mod_python
     return _MISSING if hasattr(type(found), "__get__") else found
 
 

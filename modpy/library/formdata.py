@@ -181,7 +181,8 @@ class TextField(_TextMembers):
         return StringField(self.value)
 
     def __repr__(self) -> str:
-        return f"Field({self.name!r}, {self.value!r})"
+        """As Field shows itself (mod_python's: name and value as bytes)."""
+        return f"Field({_raw(self.name)!r}, {_raw(self.value)!r})"
 
 
 class Field:
