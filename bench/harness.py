@@ -139,9 +139,12 @@ class Server:
         os.makedirs(self.htdocs, exist_ok=True)
         with open(path, "w") as f:
             f.write(text)
-        # A clean environment: each Apache finds ITS Python by itself.
+        # A clean environment: each Apache finds ITS Python by itself.  A
+        # session of its own: prefork ends its children by signalling its
+        # whole process group, which would otherwise be this one.
         self.proc = subprocess.Popen([find_apache(), "-f", path, "-DFOREGROUND"], env=CLEAN_ENV,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         self._wait_ready()
 
     def _wait_ready(self) -> None:

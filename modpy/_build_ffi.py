@@ -276,6 +276,7 @@ typedef struct ap_filter_t {
 /* shared with the shim */
 typedef struct modpy_dir_conf {
     unsigned int phases;
+    int no_file;
     int id;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;
@@ -302,12 +303,8 @@ typedef struct modpy_req_conf { unsigned int phases; const char *after; apr_size
 #define APR_BLOCK_READ ...
 #define AP_MODE_READBYTES ...
 #define AP_MODE_GETLINE ...
-#define AP_MODE_EXHAUSTIVE ...
-#define AP_METHOD_BIT ...
-#define APR_URI_UNP_OMITPASSWORD ...
 
 /* APR */
-char *apr_pstrcat(apr_pool_t *p, ...);
 apr_status_t apr_file_open(apr_file_t **newf, const char *fname, apr_int32_t flag,
                            apr_fileperms_t perm, apr_pool_t *pool);
 char *apr_strerror(apr_status_t statcode, char *buf, apr_size_t bufsize);
@@ -320,27 +317,21 @@ apr_status_t apr_stat(apr_finfo_t *finfo, const char *fname, apr_int32_t wanted,
 /* brigades and buckets (modpy_* are small C helpers over APR's macros) */
 apr_bucket_brigade *apr_brigade_create(apr_pool_t *p, apr_bucket_alloc_t *list);
 apr_status_t apr_brigade_cleanup(void *data);
-apr_status_t apr_brigade_destroy(apr_bucket_brigade *b);
 apr_status_t apr_brigade_write(apr_bucket_brigade *bb, void *flush, void *ctx,
                                const char *str, apr_size_t nbyte);
-apr_status_t apr_brigade_length(apr_bucket_brigade *bb, int read_all, apr_off_t *length);
 int modpy_bb_empty(apr_bucket_brigade *bb);
-apr_bucket_alloc_t *modpy_bb_alloc(apr_bucket_brigade *bb);
 int modpy_bb_next(apr_bucket_brigade *bb, const char **data, apr_size_t *len, apr_size_t max,
                   apr_bucket **taken);
 void modpy_bucket_destroy(apr_bucket *b);
 void modpy_bb_eos(apr_bucket_brigade *bb);
 void modpy_bb_flush(apr_bucket_brigade *bb);
-void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from);
 void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len);
 void modpy_register_filter(const char *name, int input);
 int modpy_conn_aborted(conn_rec *c);
 void modpy_conn_set_aborted(conn_rec *c);
 const char *modpy_filter_name(ap_filter_t *f);
 
-void *apr_palloc(apr_pool_t *p, apr_size_t size);
 void *apr_pcalloc(apr_pool_t *p, apr_size_t size);
-char *apr_pstrdup(apr_pool_t *p, const char *s);
 char *apr_pstrmemdup(apr_pool_t *p, const char *s, apr_size_t n);
 typedef int (*apr_abortfunc_t)(int retcode);
 typedef struct apr_allocator_t apr_allocator_t;
@@ -382,11 +373,9 @@ void modpy_add_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 void ap_internal_redirect_handler(const char *new_uri, request_rec *r);
 int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
-int ap_rwrite(const void *buf, int nbyte, request_rec *r);
 int ap_rflush(request_rec *r);
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void ap_set_content_type(request_rec *r, const char *ct);
-const char *ap_get_server_banner(void);
 void ap_add_version_component(apr_pool_t *pconf, const char *component);
 char *ap_runtime_dir_relative(apr_pool_t *p, const char *fname);
 
@@ -416,17 +405,12 @@ char *ap_construct_url(apr_pool_t *p, const char *uri, request_rec *r);
 const char *ap_get_remote_host(conn_rec *conn, void *dir_config, int type, int *str_is_ip);
 const char *ap_document_root(request_rec *r);
 void ap_allow_methods(request_rec *r, int reset, ...);
-int ap_method_number_of(const char *method);
-char *apr_uri_unparse(apr_pool_t *p, const apr_uri_t *uptr, unsigned flags);
 ap_filter_t *ap_add_input_filter(const char *name, void *ctx, request_rec *r, conn_rec *c);
 ap_filter_t *ap_add_output_filter(const char *name, void *ctx, request_rec *r, conn_rec *c);
-void ap_remove_input_filter(ap_filter_t *f);
-void ap_remove_output_filter(ap_filter_t *f);
 apr_status_t ap_get_brigade(ap_filter_t *filter, apr_bucket_brigade *bucket, int mode,
                             int block, apr_off_t readbytes);
 apr_status_t ap_pass_brigade(ap_filter_t *filter, apr_bucket_brigade *bucket);
 apr_status_t ap_fflush(ap_filter_t *f, apr_bucket_brigade *bb);
-int ap_is_initial_req(request_rec *r);
 ap_directive_t *ap_conftree;
 #define APR_FINFO_LINK ...
 
@@ -491,16 +475,16 @@ C_FILES = sorted(f"shim/{name}" for name in os.listdir(SHIM_DIR)
 # releases the GIL: a quick one gets a plain C wrapper (modpy_scan_cgi_headers).
 QUICK_CALLS = frozenset("""
     apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
-    apr_table_elts apr_table_make apr_palloc apr_pcalloc apr_pstrdup apr_pstrmemdup
-    apr_pstrcat apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror
-    apr_uri_unparse apr_dynamic_fn_retrieve
+    apr_table_elts apr_table_make apr_pcalloc apr_pstrmemdup
+    apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror
+    apr_dynamic_fn_retrieve
     ap_set_content_type ap_set_content_length ap_set_etag ap_set_last_modified
-    ap_update_mtime ap_allow_methods ap_method_number_of ap_auth_name ap_auth_type
-    ap_document_root ap_construct_url ap_is_initial_req ap_get_basic_auth_pw
-    ap_meets_conditions ap_map_http_request_error ap_get_server_banner
+    ap_update_mtime ap_allow_methods ap_auth_name ap_auth_type
+    ap_document_root ap_construct_url ap_get_basic_auth_pw
+    ap_meets_conditions ap_map_http_request_error
     ap_get_server_built ap_get_server_description ap_mpm_query ap_exists_config_define
-    ap_add_input_filter ap_add_output_filter ap_remove_input_filter ap_remove_output_filter
-    modpy_bb_empty modpy_bb_alloc modpy_bb_eos modpy_bb_flush modpy_bb_move
+    ap_add_input_filter ap_add_output_filter
+    modpy_bb_empty modpy_bb_eos modpy_bb_flush
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
     modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_scan_cgi_headers
 """.split())

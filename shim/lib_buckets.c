@@ -5,7 +5,6 @@
 #include "modpy_lib.h"
 
 int modpy_bb_empty(apr_bucket_brigade *bb) { return APR_BRIGADE_EMPTY(bb); }
-apr_bucket_alloc_t *modpy_bb_alloc(apr_bucket_brigade *bb) { return bb->bucket_alloc; }
 
 /* Take the next data out of the front of `bb`.  Returns 1 with (*data,
  * *len) set -- at most `max` bytes, in bucket *taken, which the caller
@@ -53,10 +52,6 @@ void modpy_bb_eos(apr_bucket_brigade *bb)
 void modpy_bb_flush(apr_bucket_brigade *bb)
 {
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
-}
-void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from)
-{
-    APR_BRIGADE_CONCAT(to, from);
 }
 void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len)
 {

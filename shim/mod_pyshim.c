@@ -155,6 +155,7 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
         return add;
     conf = apr_pcalloc(p, sizeof(*conf));
     conf->phases = base->phases | add->phases;
+    conf->no_file = base->no_file | add->no_file;
     conf->base = base;
     conf->add = add;
     conf->dir = add->dir;
@@ -296,6 +297,16 @@ static int phase(request_rec *r, int which)
 
 static int post_read_request(request_rec *r) { return phase(r, MODPY_POST_READ_REQUEST); }
 static int translate_name(request_rec *r)    { return phase(r, MODPY_TRANS); }
+
+/* A <Location> whose content handler is Python maps to no file, as in
+ * mod_python: once the other modules' translations (Alias, RewriteRule)
+ * declined, the URI is left unmapped, and map_to_storage skips the
+ * directory and file walks that would look for one. */
+static int no_file(request_rec *r)
+{
+    const modpy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &pyshim_module);
+    return dconf && dconf->no_file && !r->filename ? OK : DECLINED;
+}
 static int header_parser(request_rec *r)     { return phase(r, MODPY_HEADER_PARSER); }
 static int access_checker(request_rec *r)    { return phase(r, MODPY_ACCESS); }
 static int check_authn(request_rec *r)       { return phase(r, MODPY_AUTHEN); }
@@ -473,6 +484,8 @@ static void register_hooks(apr_pool_t *p)
      * if modpy were not there. */
     ap_hook_post_read_request(post_read_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_translate_name(no_file, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_map_to_storage(no_file, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_access_checker(access_checker, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);

@@ -38,9 +38,14 @@ enum {
 /* Per-directory record.  A leaf (one <Directory>, <Location>, .htaccess or
  * the server's defaults) has `id` > 0 once a Python directive named it: the
  * key of its parsed config in Python.  A merged record has id 0 and points at
- * the two records it joins; Python resolves the chain to one config. */
+ * the two records it joins; Python resolves the chain to one config.
+ * `no_file`: as in mod_python, a request whose <Location> names a
+ * PythonHandler maps to no file (req.filename None), and Apache's walk of
+ * the file system for it (a stat and an .htaccess open per directory) is
+ * skipped. */
 typedef struct modpy_dir_conf {
     unsigned int phases;
+    int no_file;        /* a <Location> with a PythonHandler: maps to no file */
     int id;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;

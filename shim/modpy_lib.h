@@ -41,13 +41,11 @@ long long modpy_mtime_ns(const char *path);
 
 /* lib_buckets.c */
 int modpy_bb_empty(apr_bucket_brigade *bb);
-apr_bucket_alloc_t *modpy_bb_alloc(apr_bucket_brigade *bb);
 int modpy_bb_next(apr_bucket_brigade *bb, const char **data, apr_size_t *len,
                   apr_size_t max, apr_bucket **taken);
 void modpy_bucket_destroy(apr_bucket *b);
 void modpy_bb_eos(apr_bucket_brigade *bb);
 void modpy_bb_flush(apr_bucket_brigade *bb);
-void modpy_bb_move(apr_bucket_brigade *to, apr_bucket_brigade *from);
 void modpy_bb_push_front(apr_bucket_brigade *bb, const char *data, apr_size_t len);
 int modpy_conn_aborted(conn_rec *c);
 void modpy_conn_set_aborted(conn_rec *c);

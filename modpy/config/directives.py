@@ -27,7 +27,7 @@ class Where:
     directory: Optional[str]      # the section's path; None at server level
     origin: str                   # "file:line"
     htaccess: bool = False
-    location: bool = False        # a <Location>: directory is a URL path
+    location: bool = False        # in a <Location> or <LocationMatch>
 
     @property
     def server_level(self) -> bool:

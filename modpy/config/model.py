@@ -13,7 +13,7 @@ from typing import Optional
 
 from modpy.config import userdirectives
 from modpy.config.grammar import HandlerSpec
-from modpy.config.phase_table import PHASES
+from modpy.config.phase_table import HANDLER, PHASES
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ SETTING_DIRECTIVES = {
 class DirConfig:
     directory: Optional[str] = None
     cacheable: bool = True        # False for .htaccess (re-read every request)
+    location: bool = False        # a <Location> or <LocationMatch> section
     handlers: dict[int, tuple[HandlerEntry, ...]] = field(default_factory=dict)
     options: dict[str, Optional[str]] = field(default_factory=dict)   # None: removed
     debug: Optional[bool] = None
@@ -104,6 +105,13 @@ class DirConfig:
         for number in self.handlers:
             bits |= PHASES[number].bit
         return bits
+
+    @property
+    def maps_to_file(self) -> bool:
+        """False for a <Location> that names a PythonHandler: as in
+        mod_python, its requests map to no file (req.filename None) and
+        Apache does not walk the file system for them (the shim's no_file)."""
+        return not (self.location and HANDLER.number in self.handlers)
 
     def add_handlers(self, number: int, entries: tuple[HandlerEntry, ...]) -> None:
         self.handlers[number] = self.handlers.get(number, ()) + entries

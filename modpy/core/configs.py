@@ -34,12 +34,11 @@ def directive(cmd, dconf, sconf, args) -> object:
         if name == "PythonDirectives":      # EXEC_ON_READ: Apache passes no config record
             directive_module.load(cmd, text(args) or "")
             return NULL
-        directory, location = _section(cmd)
         where = directives.Where(
-            directory=directory,
+            directory=_directory(cmd),
             origin=_origin(cmd),
             htaccess=not (cmd.override & (ACCESS_CONF | RSRC_CONF)),
-            location=location,
+            location=_section(cmd) in ("<location", "<locationmatch"),
         )
         dir_config = _leaf(dconf, cmd.pool, DirConfig, where)
         server_config = (_leaf(sconf, cmd.pool, ServerConfig, where)
@@ -55,6 +54,7 @@ def directive(cmd, dconf, sconf, args) -> object:
         return pstr(cmd.pool, f"{name}: modpy failed to read it ({type(e).__name__}: {e}; "
                               "traceback in the error log)")
     dconf.phases = dir_config.phases
+    dconf.no_file = not dir_config.maps_to_file
     if server_config is not None:
         sconf.connection = int(server_config.connection is not None)
         runtime.python_filters = runtime.python_filters or bool(server_config.filters)
@@ -63,20 +63,17 @@ def directive(cmd, dconf, sconf, args) -> object:
     return NULL
 
 
-def _section(cmd) -> tuple:
-    """(directory, is a <Location>) of the section a directive stands in:
-    Apache's path for it, except that handlers in a <Files> section belong
-    to the <Directory> around it, as mod_python has them (req.hlist.directory,
+def _directory(cmd) -> str:
+    """The directory of the section a directive stands in: Apache's path
+    for it, except that handlers in a <Files> section belong to the
+    <Directory> around it, as mod_python has them (req.hlist.directory,
     the import path)."""
-    node = cmd.directive.parent if cmd.directive != NULL else NULL
-    kind = text(node.directive).lower() if node != NULL else ""
     path = text(cmd.path)
-    if kind in ("<files", "<filesmatch"):
-        outer = node.parent
+    if _section(cmd) in ("<files", "<filesmatch"):
+        outer = cmd.directive.parent.parent
         if outer != NULL and text(outer.directive).lower() == "<directory":
-            return directives.directory_of_section(text(outer.args)) or path, False
-        return path, False
-    return path, kind == "<location"
+            return directives.directory_of_section(text(outer.args)) or path
+    return path
 
 
 def _origin(cmd) -> str:
@@ -84,12 +81,21 @@ def _origin(cmd) -> str:
     return f"{text(d.filename)}:{d.line_num}" if d != NULL else ""
 
 
+def _section(cmd) -> str:
+    """The section a directive stands in ("<location" ...), lower case; ""
+    at the top level."""
+    d = cmd.directive
+    parent = d.parent if d != NULL else NULL
+    return (text(parent.directive) or "").lower() if parent != NULL else ""
+
+
 def _leaf(record, pool, kind, where):
     """The Python config behind a C record, made on the record's first
     directive and forgotten when its pool goes."""
     if record.id:
         return registry.get(record.id)
-    config = DirConfig(where.directory, cacheable=not where.htaccess) if kind is DirConfig else ServerConfig()
+    config = (DirConfig(where.directory, cacheable=not where.htaccess, location=where.location)
+              if kind is DirConfig else ServerConfig())
     number = registry.add(config)
     record.id = number
     cleanups.register(pool, lambda: registry.release(number))

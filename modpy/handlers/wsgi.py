@@ -82,10 +82,6 @@ class _Input:
             yield line
 
 
-def _latin1(p) -> str:
-    return ffi.string(p).decode("latin-1")
-
-
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _HIDDEN = {b"authorization", b"proxy-authorization"}   # as CGI: never shown to apps
 _NAMES: dict[bytes, Optional[str]] = {}                  # header name -> environ key
@@ -135,8 +131,10 @@ def _base_uri(req) -> Optional[str]:
     """SCRIPT_NAME's source: the option, else the <Location> the handler
     is configured in (as mod_python's gateway)."""
     base_uri = req._config.options.get(BASE_URI_OPTION)
-    if base_uri is None and req.hlist is not None and req.hlist.location:
-        base_uri = req.hlist.directory
+    entry = req.hlist
+    if base_uri is None and entry is not None and entry.location and entry.directory \
+            and req.uri.startswith(entry.directory.rstrip("/")):     # not a <LocationMatch> pattern
+        base_uri = entry.directory
     return base_uri
 
 

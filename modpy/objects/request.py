@@ -153,8 +153,7 @@ def keep(req: "Request") -> None:
         cleanups.register(r.pool, lambda: _live.pop(r).invalidate())
 
 
-def is_kept(r) -> bool:
-    return r in _live
+is_kept = _live.__contains__     # is_kept(r): a Request kept for r's later phases (a C call, no frame)
 
 
 # The few content types a site uses, as C strings that live as long as the
@@ -240,6 +239,7 @@ class Request:
     _body_failed: Optional[int] = None       # the APR status the body broke off with
 
     def __init__(self, r, slot) -> None:
+        self._fresh: set = set()             # handler modules autoreload found unchanged (checked once a request)
         self._r = r
         self._slot = slot                    # our request_config slot (void **)
 

@@ -111,7 +111,7 @@ def _load(state: FilterState, f, req):
         if config is None:
             record = ffi.cast("modpy_dir_conf **", req._r.per_dir_config)[runtime.module_index]
             config = resolve(record)
-        interpreter = interpreter_name(config, entry, req._r.server, lambda: req.filename)
+        interpreter = interpreter_name(config, entry, req._r.server, req)
         req.interpreter = req.interpreter or interpreter
     else:
         server = f.c.base_server

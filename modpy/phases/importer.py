@@ -294,15 +294,22 @@ _last_loaded: dict[tuple[str, Optional[str], str], tuple[dict, str, _Loaded]] = 
 
 
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
-         autoreload: bool = True) -> types.ModuleType:
-    """The module a handler names."""
+         autoreload: bool = True, checked: Optional[set] = None) -> types.ModuleType:
+    """The module a handler names.  With autoreload, its files are checked
+    once per request: `checked` holds what this request found fresh
+    already (several phases' handlers in one module stat it once)."""
     _current.name = interpreter
     hot = (spec.module, directory, interpreter)
     last = _last_loaded.get(hot)
     if last is not None:
         files, path, loaded = last
-        if files.get(path) is loaded and (not autoreload or _fresh(loaded)):
-            return loaded.module
+        if files.get(path) is loaded:
+            if not autoreload or (checked is not None and loaded in checked):
+                return loaded.module
+            if _fresh(loaded):
+                if checked is not None:
+                    checked.add(loaded)
+                return loaded.module
     key = (spec.module, directory)
     path = _files_found.get(key, False)
     if path is False or (path is None and autoreload):   # a file may appear

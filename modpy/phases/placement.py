@@ -4,7 +4,8 @@ filters and connection handlers alike.
 - `interpreter_name`: which namespace of handler modules (the manual's
   "Multiple Interpreters": PythonInterpreter, PythonInterpPerDirective,
   PythonInterpPerDirectory, else the virtual host's name);
-- `set_path`: PythonPath, or the handler's directory first on sys.path;
+- `set_path`: PythonPath, or the handler's directory first on sys.path
+  (`add_directory`, which places a CGI script's directory too);
 - `load`: the handler's module imported into that namespace, and the
   callable it names;
 - `log_failure`: a handler that raised, logged the same way wherever it ran.
@@ -16,7 +17,7 @@ import os
 import sys
 import threading
 import types
-from typing import Callable, Optional
+from typing import Optional
 
 from modpy.config.model import DirConfig, HandlerEntry
 from modpy.core.errors import describe
@@ -26,29 +27,23 @@ from modpy.phases import importer
 MAIN = "main_interpreter"
 
 
-def interpreter_name(config: DirConfig, entry: HandlerEntry, server,
-                     filename: Callable[[], Optional[str]] = lambda: None,
-                     early: bool = False) -> str:
+def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, early: bool = False) -> str:
     """The namespace a handler's module lives in.  `early`: a phase before
     the request is mapped to a file (post-read-request, trans), which runs
-    in the main interpreter unless PythonInterpreter names one; `filename`
-    gives the request's file, asked only for PythonInterpPerDirectory."""
+    in the main interpreter unless PythonInterpreter names one; `req`, the
+    request whose file PythonInterpPerDirectory names (none for a
+    connection)."""
     if config.interpreter:
         return config.interpreter
     if early:
         return MAIN
     if config.interp_per_directive and entry.directory:
         return entry.directory
-    if config.interp_per_directory:
-        path = filename()
+    if config.interp_per_directory and req is not None:
+        path = req.filename
         if path:            # a directory's name is its own (mod_python's rule)
             return path.rstrip("/") + "/" if os.path.isdir(path) else os.path.dirname(path) + "/"
-    return server_name(server)
-
-
-def server_name(server) -> str:
-    """A virtual host's interpreter name: its ServerName."""
-    name = _hostnames.get(server)
+    name = _hostnames.get(server)           # the virtual host's name (inline: every request asks)
     if name is None:
         name = _hostnames[server] = text(server.server_hostname) or MAIN
     return name
@@ -59,14 +54,15 @@ def server_name(server) -> str:
 _hostnames: dict = {}
 
 
-def load(entry: HandlerEntry, config: DirConfig, interpreter: str, context=None):
+def load(entry: HandlerEntry, config: DirConfig, interpreter: str, context=None,
+         checked: Optional[set] = None):
     """The callable `entry` names, its module imported (or reloaded, with
     PythonAutoReload) into `interpreter` under the config's PythonPath.
-    None for a PythonHandlerModule object that this module lacks."""
+    None for a PythonHandlerModule object that this module lacks.
+    `checked`: the request's record of modules autoreload found fresh."""
     if config.python_path is not None or entry.directory not in _dirs_added:
         set_path(config, entry.directory)   # else: nothing for it to do (checked here: every request)
-    module = importer.load(entry.spec, entry.directory, interpreter,
-                           autoreload=config.autoreload is not False)
+    module = importer.load(entry.spec, entry.directory, interpreter, config.autoreload is not False, checked)
     name = entry.object_name
     if "." not in name:                     # the usual `handler`: one getattr, here
         target = getattr(module, name, None)
@@ -93,7 +89,14 @@ def set_path(config: DirConfig, directory: Optional[str]) -> None:
             with _path_lock:
                 sys.path[:] = _path_value(expr)
                 _path_applied = expr
-    elif directory and directory not in _dirs_added:
+    elif directory:
+        add_directory(directory)
+
+
+def add_directory(directory: str) -> None:
+    """A handler's (or a CGI script's) directory first on sys.path, once, so
+    the modules beside it import."""
+    if directory not in _dirs_added:
         with _path_lock:
             if directory not in sys.path and os.path.isdir(directory):
                 sys.path.insert(0, directory)

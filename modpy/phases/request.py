@@ -29,6 +29,7 @@ from modpy.phases.stack import run_stack, single
 _records = timing.stats.records
 _record = _records.append
 _LAST = lib.MODPY_LAST_PHASE
+_TRANS = TRANS.number
 
 
 def phase(r, which: int, dconf, slot) -> int:
@@ -105,9 +106,8 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
     try:
         target = entry.target
         if target is None:
-            req.interpreter = interpreter_name(config, entry, req._r.server, lambda: req.filename,
-                                               early=ph.number <= TRANS.number)
-            target = load(entry, config, req.interpreter, req)
+            req.interpreter = interpreter_name(config, entry, req._r.server, req, ph.number <= _TRANS)
+            target = load(entry, config, req.interpreter, req, req._fresh)
             if target is None and entry.silent:
                 return C.DECLINED             # PythonHandlerModule without this phase
         result = debug.call(target, req) if config.enable_pdb else target(req)

@@ -58,6 +58,8 @@ def test_apache_module(apache_factory):
             PythonHandler probe
         </Directory>
         <Location /raise>
+            SetHandler mod_python
+            PythonPath "sys.path + ['{htdocs}']"
             PythonHandler probe::raiser
         </Location>
     """)

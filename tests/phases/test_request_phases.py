@@ -192,20 +192,19 @@ RESULTS = """
 """
 
 
-def _results_server(apache_factory, sections: dict[str, str]):
-    body = "".join(f"""
+def _results_server(apache_factory, sections: dict[str, str], extra: str = ""):
+    body = extra + "".join(f"""
         <Location "/{name}">
             {directives}
         </Location>
     """ for name, directives in sections.items())
     server = apache_factory(f"""
-        <Directory "{{htdocs}}">
-            PythonPath "sys.path + ['{{htdocs}}']"
-        </Directory>
+        PythonPath "sys.path + ['{{htdocs}}']"
         {body}
     """)
     server.write("r.py", RESULTS)
     server.write("file.txt", "static file\n")
+    server.write("declined-dir/file.txt", "static file\n")
     return server.start()
 
 
@@ -275,13 +274,20 @@ def test_response_handlers_stack_and_last_status_wins(apache_factory):
         "lines": "SetHandler mod_python\nPythonHandler r::write_a\nPythonHandler r::write_b",
         "stop": "SetHandler mod_python\nPythonHandler r::forbid r::boom",
         "file.txt": "SetHandler mod_python\nPythonHandler r::declined",
-    })
+    }, extra="""
+        <Directory "{htdocs}/declined-dir">
+            SetHandler mod_python
+            PythonHandler r::declined
+        </Directory>
+    """)
     r = server.get("/both")
     assert (r.status_code, r.text) == (200, "a-b")
     assert server.get("/lines").text == "ab"
     r = server.get("/stop")
     assert (r.status_code, ran(r)) == (403, ["forbid"])
-    r = server.get("/file.txt")                 # DECLINED: Apache's default handler serves it
+    r = server.get("/file.txt")     # DECLINED, and a <Location> handler's URI maps to no file: 404,
+    assert (r.status_code, ran(r)) == (404, ["declined"])      # as mod_python answers
+    r = server.get("/declined-dir/file.txt")    # in a <Directory>: Apache's default handler serves it
     assert (r.status_code, r.text, ran(r)) == (200, "static file\n", ["declined"])
 
 
@@ -353,18 +359,20 @@ def test_extension_restriction(apache_factory):
 
 
 def test_handler_objects_dotted_and_classes(apache_factory):
+    # a <Location> with a PythonHandler maps to no file (as in mod_python):
+    # no <Directory> applies to it, so it says SetHandler itself
     server = apache_factory("""
-        <Directory "{htdocs}">
-            SetHandler mod_python
-        </Directory>
         PythonPath "sys.path + ['{htdocs}']"
         <Location "/dotted">
+            SetHandler mod_python
             PythonHandler objs::holder.inner.respond
         </Location>
         <Location "/class">
+            SetHandler mod_python
             PythonHandler objs::Page.respond
         </Location>
         <Location "/package">
+            SetHandler mod_python
             PythonHandler pkg.mod
         </Location>
     """)

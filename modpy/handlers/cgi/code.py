@@ -35,10 +35,6 @@ class ScriptCache:
             self._code[path] = (key, code)
         return code
 
-    def forget(self, path: str) -> None:
-        with self._lock:
-            self._code.pop(path, None)
-
 
 def main_globals(path: str) -> dict:
     """A fresh namespace for one run: the script is `__main__`, and nothing

@@ -29,7 +29,7 @@ from modpy.handlers.cgi.code import ScriptCache, main_globals
 from modpy.handlers.cgi.env import script_argv, script_environ
 from modpy.handlers.cgi.response import CLIENT_REDIRECT, LOCAL_REDIRECT, HeaderBlock, is_nph, location_action
 from modpy.objects.request import Request
-from modpy.phases.placement import set_path
+from modpy.phases.placement import add_directory
 
 # The block size of a Python process writing to a pipe: the client sees the
 # body in the same steps as under mod_cgid, and small prints are batched.
@@ -226,7 +226,7 @@ def _serve(req: Request, filename: str, code) -> int:
     ctx = cgistate.Context(_environ(req), script_argv(filename, req.args),
                            stdout, lambda: _stdin(req, out), lambda: ScriptErrors(req))
     directory = os.path.dirname(filename)
-    set_path(req._config, directory)     # where its helper modules are, as for any handler
+    add_directory(directory)             # where its helper modules are, as for any handler
     try:
         _cwd.enter(directory)
     except OSError as e:
