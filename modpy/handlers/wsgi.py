@@ -260,11 +260,13 @@ class _Response:
             if not _TOKEN.match(name):
                 raise ValueError(f"header name {name!r} is not an HTTP token")
             if lname == "content-type":
+                # in the table too, where the application put it: Apache's
+                # header filter then sets it in place (the order mod_python's
+                # gateway sends)
                 lib.ap_set_content_type(r, _content_type(r, data))
-            else:
-                if lname == "content-length":
-                    self.length = int(value)
-                lib.apr_table_add(out, name.encode("latin-1"), data)   # copies both
+            elif lname == "content-length":
+                self.length = int(value)
+            lib.apr_table_add(out, name.encode("latin-1"), data)   # copies both
         self.sent = True
 
     def write(self, data: bytes, flush: int = 1) -> None:
