@@ -23,7 +23,7 @@ import sys
 import threading
 import types
 from http import HTTPStatus
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from modpy import constants as C
 from modpy.core.errors import SERVER_RETURN
@@ -140,10 +140,12 @@ class PSPInstance:
 class PSP:
     """A compiled template bound to a request."""
 
-    def __init__(self, req, filename: Optional[str] = None, string: Optional[str] = None,
+    def __init__(self, req, filename: Optional[str] = None, string: Union[str, bytes, None] = None,
                  vars: Optional[dict] = None) -> None:
         if filename is not None and string is not None:
             raise ValueError("PSP takes filename or string, not both")
+        if isinstance(string, bytes):           # as template files are read: UTF-8, bytes kept
+            string = string.decode("utf-8", "surrogateescape")
         base = os.path.dirname(req.filename or "")
         if filename is None and string is None:
             filename = req.filename

@@ -154,8 +154,10 @@ def _base_uri(req) -> Optional[str]:
     """SCRIPT_NAME's source: the option, else the <Location> the handler
     is configured in (as mod_python's gateway)."""
     base_uri = req._config.options.get(BASE_URI_OPTION)
-    if base_uri is None and req.hlist is not None and req.hlist.location:
-        base_uri = req.hlist.directory
+    entry = req.hlist
+    if base_uri is None and entry is not None and entry.location and entry.directory \
+            and req.uri.startswith(entry.directory.rstrip("/")):     # not a <LocationMatch> pattern
+        base_uri = entry.directory
     return base_uri
 
 
@@ -279,11 +281,13 @@ class _Response:
             if not _TOKEN.match(name):
                 raise ValueError(f"header name {name!r} is not an HTTP token")
             if lname == "content-type":
+                # in the table too, where the application put it: Apache's
+                # header filter then sets it in place (the order mod_python's
+                # gateway sends)
                 lib.ap_set_content_type(r, _content_type(r, data))
-            else:
-                if lname == "content-length":
-                    self.length = int(value)
-                lib.apr_table_add(out, name.encode("latin-1"), data)   # copies both
+            elif lname == "content-length":
+                self.length = int(value)
+            lib.apr_table_add(out, name.encode("latin-1"), data)   # copies both
         self.sent = True
 
     def write(self, data: bytes, flush: int = 1) -> None:
