@@ -38,7 +38,7 @@ def test_every_directive_is_in_the_reference_with_the_shims_contexts():
 
 def options_read() -> set:
     """PythonOption keys named in modpy's code: the string arguments of the
-    option readers, and the *_OPTION constants."""
+    option readers, the *_OPTION constants and the *OPTIONS tables."""
     readers = {"_option", "option_on", "get"}
     keys = set()
     for folder, _, files in os.walk(os.path.join(REPO, "modpy")):
@@ -58,6 +58,11 @@ def options_read() -> set:
                 elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                     if any(isinstance(t, ast.Name) and t.id.endswith("_OPTION") for t in node.targets):
                         keys.add(node.value.value)
+                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+                    # a table of option keys (formdata.Limits.OPTIONS: field -> key)
+                    if any(isinstance(t, ast.Name) and t.id.endswith("OPTIONS") for t in node.targets):
+                        keys |= {v.value for v in node.value.values if isinstance(v, ast.Constant)
+                                 and isinstance(v.value, str) and v.value.startswith(("mod_python.", "modpy."))}
     return keys
 
 
