@@ -181,7 +181,9 @@ OPTIONS: dict[str, Option] = {
     "mod_python.redis_session.url": Option("RedisSession's server.", "redis://127.0.0.1:6379/0"),
     "mod_python.redis_session.key_prefix": Option("RedisSession's key prefix.", "mod_python.session:"),
     "mod_python.redis_session.lock_timeout": Option("Seconds RedisSession waits for a session's lock.", "60"),
-    "mod_python.session.cookie_httponly": Option("Off: the session cookie without HttpOnly.", "On"),
+    "mod_python.session.cookie_httponly": Option(
+        "On: the session cookie is HttpOnly (off as in mod_python 3.5, whose suite reads every attribute "
+        "of it as name=value).", "Off"),
     "mod_python.session.cookie_secure": Option(
         "On: the session cookie only over HTTPS, Off: never marked Secure.", "Secure when the request came over HTTPS"),
     "mod_python.session.cookie_samesite": Option(

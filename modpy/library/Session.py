@@ -8,10 +8,11 @@ come from `secrets` (128 bits, 32 hex digits); an id of any other shape,
 unknown or expired starts a new session, so a client can never make a
 file or DBM session reach outside its directory.
 
-The cookie is HttpOnly, SameSite=Lax, and Secure when the request came
-over HTTPS, as a careful framework sets them (PythonOptions
-mod_python.session.cookie_httponly, .cookie_secure and .cookie_samesite
-change that).  At login, call regenerate_id(): the session keeps its data
+The cookie is SameSite=Lax, and Secure when the request came over HTTPS;
+HttpOnly with PythonOption mod_python.session.cookie_httponly On (off by
+default, as mod_python 3.5 sets it: its own test suite reads every
+attribute of the session cookie as name=value, and code written for it
+may too).  .cookie_secure and .cookie_samesite change the others.  At login, call regenerate_id(): the session keeps its data
 under a new id, so an id an attacker planted before (session fixation)
 is worth nothing after.
 
@@ -160,7 +161,7 @@ class BaseSession(dict):
         if domain:
             cookie.domain = domain
         options = self._options
-        cookie.httponly = _flag(options.get("mod_python.session.cookie_httponly"), True)
+        cookie.httponly = _flag(options.get("mod_python.session.cookie_httponly"), False)
         secure = options.get("mod_python.session.cookie_secure")
         cookie.secure = _flag(secure, False) if secure else bool(self._req.is_https())
         cookie.samesite = _samesite(options.get("mod_python.session.cookie_samesite") or "Lax")

@@ -114,7 +114,7 @@ def test_counter_and_methods(apache_factory, tmp_path, cls):
     assert len(first["id"]) == 32 and first["timeout"] == 30 * 60
     assert abs(first["created"] - time.time()) < 5
     header = sid_cookie(r)
-    assert header == f"pysid={first['id']}; path=/app; httponly; SameSite=Lax"
+    assert header == f"pysid={first['id']}; path=/app; SameSite=Lax"
     assert r.headers["cache-control"] == 'no-cache="set-cookie"'
     time.sleep(0.01)
     second = server.get("/app/count").json()          # the client sends the cookie back
@@ -190,7 +190,7 @@ def test_cookie_options(apache_factory, tmp_path):
     """).start()
     r = server.get("/app/count")
     assert sid_cookie(r, "my_sid") == \
-        f"my_sid={r.json()['id']}; path=/shop; domain=example.org; httponly; SameSite=Lax"
+        f"my_sid={r.json()['id']}; path=/shop; domain=example.org; SameSite=Lax"
     data = server.get("/app/count", headers={"Cookie": f"my_sid={r.json()['id']}"}).json()
     assert data["n"] == 2
 
@@ -208,7 +208,7 @@ def test_location_and_outside_docroot_paths_are_root(apache_factory, tmp_path):
     server.start()
     r = server.get("/loc/count")
     assert r.status_code == 200, server.error_log()
-    assert sid_cookie(r).endswith("; path=/; httponly; SameSite=Lax")
+    assert sid_cookie(r).endswith("; path=/; SameSite=Lax")
 
 
 def test_timeout_and_expiry(apache_factory, tmp_path):
