@@ -132,7 +132,8 @@ class Server:
                          body=mpm_settings(mpm, processes, threads) + self.expand(textwrap.dedent(self.body)))
         text = conf.render()
         if not self.modpy or self.shim:     # mod_python / mod_wsgi own the interpreter here
-            text = "\n".join(line for line in text.splitlines() if "pyshim_module" not in line)
+            text = "\n".join(line for line in text.splitlines()
+                             if "pyshim_module" not in line and not line.startswith("PythonHome"))
         if self.shim:
             text = f"LoadModule pyshim_module {self.shim}\n" + text
         path = os.path.join(self.root, "httpd.conf")
