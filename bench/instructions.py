@@ -1,6 +1,6 @@
 """Instructions per request, counted by callgrind: modpy beside mod_python
 (and other modpy builds with --against) for the hello, members and CGI
-handlers, each server a single-process Apache (apache2 -X) under valgrind.
+handlers and bench/phases.py's cases (location, server, phases1 ...), each server a single-process Apache (apache2 -X) under valgrind.
 
 The counts repeat to within a few hundred instructions for the same build,
 config and requests, whatever else the machine is doing, where times on a
@@ -23,6 +23,7 @@ import time
 from cgi import servers as cgi_servers
 
 import harness as H
+import phases
 from hello import BODY, HANDLER, python_handler_servers
 from members import EXPECT as MEMBERS_EXPECT
 from members import HANDLER as MEMBERS_HANDLER
@@ -31,6 +32,11 @@ from members import HANDLER as MEMBERS_HANDLER
 def handler_servers(which: str) -> list:
     if which == "cgi":
         return [s for s in cgi_servers() if s.name != "mod_cgid"]
+    if which in phases.CASES:                 # bench/phases.py's cases: hello with more phases ...
+        chosen = [s for s in phases.servers([which]) if s.name in (f"modpy:{which}", f"mod_python:{which}")]
+        for s in chosen:
+            s.name = s.name.split(":")[0]
+        return chosen
     handler, expect = {"hello": (HANDLER, BODY), "members": (MEMBERS_HANDLER, MEMBERS_EXPECT)}[which]
     return python_handler_servers({"app/hello.py": handler}, "/app/hello.py?a=1&b=2", expect)
 
@@ -84,7 +90,8 @@ def count(server: H.Server, base: str, warmup: int, requests: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("handler", nargs="?", default="members", choices=("hello", "members", "cgi"))
+    parser.add_argument("handler", nargs="?", default="members",
+                        choices=("hello", "members", "cgi", *(c for c in phases.CASES if c != "hello")))
     parser.add_argument("--requests", type=int, default=200, help="requests counted per server")
     parser.add_argument("--warmup", type=int, default=30, help="requests before counting")
     parser.add_argument("--against", help="comma-separated source trees of other modpy builds")
