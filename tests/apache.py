@@ -230,3 +230,26 @@ class Apache:
 def _allow_cores() -> None:
     """In Apache's process, before exec: core files of any size."""
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+def self_signed_certificate(directory) -> tuple[str, str]:
+    """(certificate, key) files for CN=modpy-test in `directory`, for a test's
+    SSL virtual host."""
+    cert, key = os.path.join(str(directory), "cert.pem"), os.path.join(str(directory), "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=modpy-test", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class LogSince:
+    """The error log written since this object was made."""
+
+    def __init__(self, server) -> None:
+        self.server, self.start = server, len(server.error_log())
+
+    def __str__(self) -> str:
+        return self.server.error_log()[self.start:]
+
+    def __contains__(self, text: str) -> bool:
+        return text in str(self)

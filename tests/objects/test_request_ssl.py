@@ -1,11 +1,10 @@
 """req.is_https() and req.ssl_var_lookup() through mod_ssl's optional
 functions, on a real TLS virtual host with a self-signed certificate."""
-import subprocess
 
 import httpx
 
 from modpy.tools.apacheconf import DEFAULT_MODULES
-from tests.apache import free_port
+from tests.apache import free_port, self_signed_certificate
 
 CODE = """
     from mod_python import apache
@@ -19,10 +18,7 @@ CODE = """
 
 
 def test_is_https_and_ssl_var_lookup(apache_factory, tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=modpy-test", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = self_signed_certificate(tmp_path)
     port = free_port()
     server = apache_factory(f"""
         <Directory "{{htdocs}}">

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.apache import read_until_close
+from tests.apache import LogSince, read_until_close
 
 SITE = """
     PythonOutputFilter filters::nul_filter NULFILTER
@@ -89,19 +89,6 @@ def server(tmp_path_factory):
     yield server
     server.stop()
     assert server.crashes() == 0, server.error_log()
-
-
-class LogSince:
-    """The error log written since this object was made."""
-
-    def __init__(self, server) -> None:
-        self.server, self.start = server, len(server.error_log())
-
-    def __str__(self) -> str:
-        return self.server.error_log()[self.start:]
-
-    def __contains__(self, text: str) -> bool:
-        return text in str(self)
 
 
 def exchange(server, raw: bytes, half_close: bool = True) -> bytes:

@@ -7,7 +7,6 @@ import base64
 import os
 import re
 import socket
-import subprocess
 import threading
 import time
 
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from modpy.tools.apacheconf import DEFAULT_MODULES
-from tests.apache import Apache, free_port, read_until_close
+from tests.apache import Apache, LogSince, free_port, read_until_close, self_signed_certificate
 
 SITE = """
     PythonPath "sys.path + ['{htdocs}']"
@@ -159,16 +158,6 @@ def server(tmp_path_factory):
     yield server
     server.stop()
     assert server.crashes() == 0, server.error_log()
-
-
-class LogSince:
-    """The error log written since this object was made."""
-
-    def __init__(self, server) -> None:
-        self.server, self.start = server, len(server.error_log())
-
-    def __str__(self) -> str:
-        return self.server.error_log()[self.start:]
 
 
 def exchange(server, raw: bytes) -> bytes:
@@ -400,10 +389,7 @@ def test_a_session_lock_wait_is_bounded(server):
 
 
 def test_session_cookie_is_secure_over_https(apache_factory, tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=modpy-test", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    cert, key = self_signed_certificate(tmp_path)
     port = free_port()
     server = apache_factory(f"""
         <Directory "{{htdocs}}">
