@@ -64,13 +64,13 @@ def for_file(entries, filename: Optional[str]) -> list:
     return [e for e in entries if not e.exts]
 
 
-_ON = ("on", "1", "yes", "true")
+ON_WORDS = ("on", "1", "yes", "true")   # a PythonOption that says On
 
 
 def option_on(options: dict, name: str) -> bool:
     """A switch given as `PythonOption NAME On` (also 1, yes, true)."""
     value = options.get(name)
-    return value is not None and value.lower() in _ON
+    return value is not None and value.lower() in ON_WORDS
 
 
 # Scalar settings: the nearest section that sets one wins.

@@ -35,6 +35,7 @@ import threading
 import time
 from typing import Optional
 
+from modpy.config.model import ON_WORDS
 from modpy.library.Cookie import Cookie, SignedCookie, get_cookies, set_cookie_header
 from modpy.library.sessionlock import FileLock, KeyLock, LockTimeout  # noqa: F401
 
@@ -67,7 +68,7 @@ def _flag(value, default: bool) -> bool:
         return default
     if isinstance(value, (bool, int)):
         return bool(value)
-    return str(value).strip().lower() in ("1", "true", "on", "yes")
+    return str(value).strip().lower() in ON_WORDS
 
 
 _SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
