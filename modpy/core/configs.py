@@ -100,7 +100,13 @@ def server_config(s) -> Optional[ServerConfig]:
 
 def server_dir_config(s) -> DirConfig:
     """What a server (or virtual host) says outside any section."""
-    return resolve(ffi.cast("modpy_dir_conf **", s.lookup_defaults)[runtime.module_index])
+    return dir_config(s.lookup_defaults)
+
+
+def dir_config(vector) -> DirConfig:
+    """The config in effect for an Apache per-directory vector: a request's
+    per_dir_config, a server's lookup_defaults."""
+    return resolve(ffi.cast("modpy_dir_conf **", vector)[runtime.module_index])
 
 
 # ---------------------------------------------------------------- configs

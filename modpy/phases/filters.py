@@ -12,8 +12,8 @@ from typing import Optional
 
 from modpy.config.model import HandlerEntry
 from modpy.core import cleanups, log, runtime
-from modpy.core.configs import resolve, server_config, server_dir_config
-from modpy.core.ffi import NULL, address, ffi, lib, text
+from modpy.core.configs import dir_config, server_config, server_dir_config
+from modpy.core.ffi import NULL, address, lib, text
 from modpy.devloop import debug
 from modpy.objects.filter import Filter, FilterState
 from modpy.objects.request import wrap
@@ -112,8 +112,7 @@ def _load(state: FilterState, f, req):
     if req is not None:
         config = req._config
         if config is None:
-            record = ffi.cast("modpy_dir_conf **", req._r.per_dir_config)[runtime.module_index]
-            config = resolve(record)
+            config = dir_config(req._r.per_dir_config)
         interpreter = interpreter_name(config, entry, req._r.server, req)
         req.interpreter = req.interpreter or interpreter
     else:
