@@ -47,6 +47,7 @@ typedef struct modpy_dir_conf {
     unsigned int phases;
     int no_file;        /* a <Location> with a PythonHandler: maps to no file */
     int id;
+    int merged;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;
     const char *dir;
@@ -64,11 +65,16 @@ typedef struct modpy_srv_conf {
  * bits added by req.add_handler(), and output handed to the shim to write
  * once the phase's Python has returned (the last block of a CGI script
  * that has exited): written then, the GIL already let go, the request takes
- * the GIL once instead of twice. */
+ * the GIL once instead of twice.  `r` and `kept`: Python keeps the
+ * request's Request object for its later phases (modpy_keep_request); a
+ * C cleanup of the request pool enters Python to let it go only if it is
+ * still kept then: the usual request lets it go in its last phase. */
 typedef struct modpy_req_conf {
     unsigned int phases;
     const char *after;                   /* in the request pool */
     apr_size_t after_len;
+    request_rec *r;                      /* set when first kept */
+    int kept;
 } modpy_req_conf;
 
 /* Calls into Python now running in this process, and whether a signal that

@@ -114,11 +114,13 @@ def dir_config(vector) -> DirConfig:
 
 def resolve(dconf) -> DirConfig:
     """The one config in effect for a per-dir record (a leaf, or a chain
-    merged by the shim)."""
+    merged by the shim).  A chain is walked once: its record then carries
+    the merged config's id (`merged`) for the request's later phases."""
     if not dconf:
         return EMPTY
-    if dconf.id:
-        return registry.get(dconf.id)
+    number = dconf.id or dconf.merged
+    if number:
+        return registry.get(number)
     leaves: list[int] = []
     pending = [dconf]                 # the merge tree, walked base before add
     while pending:
@@ -129,4 +131,7 @@ def resolve(dconf) -> DirConfig:
             leaves.append(node.id)
         else:
             pending += (node.add, node.base)
-    return registry.merged(tuple(leaves)) if leaves else EMPTY
+    if not leaves:
+        return EMPTY
+    config, dconf.merged = registry.merged(tuple(leaves))
+    return config
