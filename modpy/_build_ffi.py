@@ -452,7 +452,7 @@ EMBEDDING_API = r"""
 int modpy_boot(int module_index);
 const char *modpy_directive(cmd_parms *cmd, modpy_dir_conf *dconf,
                             modpy_srv_conf *sconf, const char *args);
-int modpy_phase(request_rec *r, int phase, const modpy_dir_conf *dconf, void **rslot);
+int modpy_phase(request_rec *r, int phase, int config);
 int modpy_post_config(apr_pool_t *pconf, server_rec *s);
 void modpy_child_init(apr_pool_t *pchild, server_rec *s);
 apr_status_t modpy_filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,

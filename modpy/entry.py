@@ -50,8 +50,8 @@ def _phase_failed(exc_type, exc, tb) -> None:
 
 
 @ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_phase_failed)
-def modpy_phase(r, which, dconf, slot):
-    return request.phase(r, which, dconf, slot)
+def modpy_phase(r, which, config):
+    return request.phase(r, which, config)
 
 
 @ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)

@@ -49,7 +49,7 @@ APLOG_USE_MODULE(pyshim);
 static struct {
     int (*boot)(int module_index);
     const char *(*directive)(cmd_parms *, modpy_dir_conf *, modpy_srv_conf *, const char *);
-    int (*phase)(request_rec *, int, const modpy_dir_conf *, void **);
+    int (*phase)(request_rec *, int, int);
     int (*post_config)(apr_pool_t *, server_rec *);
     void (*child_init)(apr_pool_t *, server_rec *);
     void (*register_filter)(const char *name, int input);
@@ -376,6 +376,15 @@ static void write_handed_over(request_rec *r)
     }
 }
 
+/* The id of the Python config in effect for the request, if one is known
+ * yet: a leaf's, or the one Python resolved this merged record to (else 0,
+ * and Python resolves it from r->per_dir_config). */
+static int config_id(request_rec *r)
+{
+    const modpy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &pyshim_module);
+    return !dconf ? 0 : dconf->id ? dconf->id : dconf->merged;
+}
+
 static int phase(request_rec *r, int which)
 {
     unsigned int phases = python_phases(r);
@@ -386,8 +395,7 @@ static int phase(request_rec *r, int which)
     if (which >= MODPY_HANDLER && !(phases >> (which + 1)))
         which |= MODPY_LAST_PHASE;
     modpy_call_begins(py.calls);
-    status = py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
-                      &((void **)r->request_config)[pyshim_module.module_index]);
+    status = py.phase(r, which, config_id(r));
     modpy_call_ends(py.calls);
     write_handed_over(r);
     return status;

@@ -106,7 +106,10 @@ def server_dir_config(s) -> DirConfig:
 def dir_config(vector) -> DirConfig:
     """The config in effect for an Apache per-directory vector: a request's
     per_dir_config, a server's lookup_defaults."""
-    return resolve(ffi.cast("modpy_dir_conf **", vector)[runtime.module_index])
+    return resolve(ffi.cast(_RECORDS, vector)[runtime.module_index])
+
+
+_RECORDS = ffi.typeof("modpy_dir_conf **")     # parsed once: every request's first phase casts
 
 
 # ---------------------------------------------------------------- configs

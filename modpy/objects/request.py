@@ -142,8 +142,7 @@ def wrap(r) -> Optional["Request"]:
     its pool goes), or None."""
     if r == NULL:
         return None
-    slot = ffi.cast("void **", r.request_config) + runtime.module_index
-    req = request_for(r, slot, False)
+    req = request_for(r, False)
     keep(req)
     return req
 
@@ -162,17 +161,22 @@ def wrap(r) -> Optional["Request"]:
 # (modpy.phases.request).
 
 _live: dict = {}        # request_rec * (cdata, hashed by address) -> its Request
-_count_request = timing.stats.records.append
+_records = timing.stats.records
+_count_request = _records.append
+_FOLD_AT = timing.Stats.FOLD_AT
+_SLOTS = ffi.typeof("void **")          # a request_config vector (parsed once)
 
 
-def request_for(r, slot, keep_it: bool = True) -> "Request":
+def request_for(r, keep_it: bool = True) -> "Request":
     """The one Request of a request_rec: made at its first Python phase (or
     when a filter or req.main first asks for it) and, when `keep_it`, kept
     for the others."""
     req = _live.get(r)
     if req is None:
-        req = Request(r, slot)
+        req = Request(r, ffi.cast(_SLOTS, r.request_config) + runtime.module_index)
         _count_request(None)                # one more request (timing.Stats)
+        if len(_records) > _FOLD_AT:
+            timing.stats.fold()
         if keep_it:
             keep(req, pin=False)
     return req
@@ -286,6 +290,7 @@ class Request:
     _added: Optional[dict[int, list]] = None # phase number -> entries from add_handler
     _running: Optional[list] = None          # the handler entries of the phase in progress
     _pinned = False                          # kept until the request pool goes (keep)
+    _host_interpreter = None                 # its virtual host's interpreter name (phases.placement)
     _kept = None                             # its modpy_req_conf while kept (keep)
     phase: Optional[str] = None              # "PythonHandler" ... while one runs
     hlist = None                             # the handler entry running now

@@ -33,8 +33,8 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
     the request is mapped to a file (post-read-request, trans), which runs
     in the main interpreter unless PythonInterpreter names one; `req`, the
     request whose file PythonInterpPerDirectory names (none for a
-    connection), and whose server is read when `server` is None (only the
-    default rule asks for it)."""
+    connection), and whose virtual host names the default (then `server`
+    may be None: read once a request)."""
     if config.interpreter:
         return config.interpreter
     if early:
@@ -45,9 +45,17 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
         path = req.filename
         if path:            # a directory's name is its own (mod_python's rule)
             return path.rstrip("/") + "/" if os.path.isdir(path) else os.path.dirname(path) + "/"
-    if server is None:
-        server = req._r.server
-    name = _hostnames.get(server)           # the virtual host's name (inline: every request asks)
+    if req is None:
+        return host_name(server)
+    name = req._host_interpreter
+    if name is None:
+        name = req._host_interpreter = host_name(req._r.server)
+    return name
+
+
+def host_name(server) -> str:
+    """The default interpreter of a virtual host: its name."""
+    name = _hostnames.get(server)
     if name is None:
         name = _hostnames[server] = text(server.server_hostname) or MAIN
     return name

@@ -17,7 +17,7 @@ from modpy.config.model import DirConfig, HandlerEntry, for_file
 from modpy.config.phase_table import PHASES, TRANS, Phase
 from modpy.core import log, runtime
 from modpy.core.clienterror import ClientError
-from modpy.core.configs import resolve
+from modpy.core.configs import dir_config, registry
 from modpy.core.errors import SERVER_RETURN, describe, error_page, error_tail, server_return_value
 from modpy.core.ffi import lib
 from modpy.devloop import debug, timing
@@ -26,23 +26,23 @@ from modpy.objects.request import Request, is_kept, kept_request, let_go, reques
 from modpy.phases.placement import interpreter_name, load, log_failure
 from modpy.phases.stack import run_stack, single
 
-_records = timing.stats.records
-_record = _records.append
-_FOLD_AT = timing.Stats.FOLD_AT
+_record = timing.stats.records.append
+config_get = registry.get
 _clock = time.perf_counter_ns
 _LAST = lib.MODPY_LAST_PHASE
 _TRANS = TRANS.number
 
 
-def phase(r, which: int, dconf, slot) -> int:
+def phase(r, which: int, config_id: int) -> int:
     """Run the handlers of one phase; the shim's modpy_phase.  The shim
     marks the request's last phase with Python work (MODPY_LAST_PHASE):
     unless a Python filter may still ask for it, its Request is not kept
-    (add_handler() keeps it when it adds work)."""
+    (add_handler() keeps it when it adds work).  `config_id`: the config in
+    effect, when the shim's record knows it already (else 0)."""
     kept = not which & _LAST or runtime.python_filters
     ph = PHASES[which & ~_LAST]
-    req = kept_request(r) or request_for(r, slot, kept)
-    config = resolve(dconf)
+    req = kept_request(r) or request_for(r, kept)
+    config = config_get(config_id) if config_id else dir_config(r.per_dir_config)
     req._config = config
     req.phase = ph.directive
     start = _clock()
@@ -58,8 +58,6 @@ def phase(r, which: int, dconf, slot) -> int:
     finally:
         elapsed = _clock() - start
         _record((ph.directive, elapsed))
-        if len(_records) > _FOLD_AT:
-            timing.stats.fold()
         if config.timing:
             timing.note(req, ph.directive, elapsed)
         if not kept and (not is_kept(r) or let_go(req)):   # its last phase: what outlives it?
