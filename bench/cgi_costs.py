@@ -216,7 +216,10 @@ def report(app: str, page: str, out: dict, modpy: dict) -> None:
     print(f"  a process per request (mod_cgid), {apps.PYTHON}:")
     print(f"    interpreter start              {out['start']:7.1f}")
     print(f"    imports ({out['modules']:4d} modules)         {out['imports']:7.1f}")
-    print(f"    the application's work (cold)  {out['cold work']:7.1f}")
+    if out["cold work"] > 0:
+        print(f"    the application's work (cold)  {out['cold work']:7.1f}")
+    else:                                   # Mercurial's demandimport
+        print("    (the application imports lazily: importing its modules outright costs more than its run)")
     print(f"    total                          {out['process']:7.1f}")
     print(f"  the application's work, warm, in one plain process (no modpy): {out['warm']:7.1f}")
     print("  under modpy (one child, serial requests):")
