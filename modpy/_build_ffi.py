@@ -280,6 +280,7 @@ typedef struct modpy_dir_conf {
     int no_file;
     int id;
     int merged;
+    uint64_t joined;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;
     const char *dir;

@@ -236,9 +236,20 @@ static void *create_dir_config(apr_pool_t *p, char *dir)
     return conf;
 }
 
+/* The id of the merge of these two records' configs, when Python has
+ * resolved the same pair before (modpy.h, `joined`), else 0. */
+static int joined_before(const modpy_dir_conf *base, const modpy_dir_conf *add)
+{
+    apr_uint64_t joined = __atomic_load_n(&add->joined, __ATOMIC_RELAXED);
+    apr_uint64_t base_id = (apr_uint64_t)(base->id ? base->id : base->merged);
+
+    return add->id && base_id && joined >> 32 == base_id ? (int)(joined & 0xffffffffu) : 0;
+}
+
 /* Runs on every request during the location and directory walks, so it
  * stays in C: OR the bits and link the pair.  An empty side merges to the
- * other one unchanged (configs are never written after start-up). */
+ * other one unchanged (configs are never written after start-up but for the
+ * ids Python caches in them). */
 static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     modpy_dir_conf *base = basev, *add = addv, *conf;
@@ -253,6 +264,7 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     conf->base = base;
     conf->add = add;
     conf->dir = add->dir;
+    conf->merged = joined_before(base, add);
     return conf;
 }
 

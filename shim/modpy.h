@@ -38,7 +38,13 @@ enum {
 /* Per-directory record.  A leaf (one <Directory>, <Location>, .htaccess or
  * the server's defaults) has `id` > 0 once a Python directive named it: the
  * key of its parsed config in Python.  A merged record has id 0 and points at
- * the two records it joins; Python resolves the chain to one config.
+ * the two records it joins; Python resolves the chain to one config, once:
+ * `merged` is then that config's id, so the request's later phases read it
+ * straight (0: not yet, or not cacheable because an .htaccess takes part).
+ * `joined`, on a leaf: (the id of a base's config << 32) | the id of its
+ * merge with this leaf, as Python last resolved one; merge_dir_config gives
+ * a later merge of the same two its `merged` id at once (one 64-bit word:
+ * another thread may write it while a merge reads it).
  * `no_file`: as in mod_python, a request whose <Location> names a
  * PythonHandler maps to no file (req.filename None), and Apache's walk of
  * the file system for it (a stat and an .htaccess open per directory) is
@@ -48,6 +54,7 @@ typedef struct modpy_dir_conf {
     int no_file;        /* a <Location> with a PythonHandler: maps to no file */
     int id;
     int merged;
+    apr_uint64_t joined;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;
     const char *dir;

@@ -118,7 +118,8 @@ _RECORDS = ffi.typeof("modpy_dir_conf **")     # parsed once: every request's fi
 def resolve(dconf) -> DirConfig:
     """The one config in effect for a per-dir record (a leaf, or a chain
     merged by the shim).  A chain is walked once: its record then carries
-    the merged config's id (`merged`) for the request's later phases."""
+    the merged config's id (`merged`) for the request's later phases, and
+    a merge of two resolved records is remembered for later requests."""
     if not dconf:
         return EMPTY
     number = dconf.id or dconf.merged
@@ -137,4 +138,15 @@ def resolve(dconf) -> DirConfig:
     if not leaves:
         return EMPTY
     config, dconf.merged = registry.merged(tuple(leaves))
+    _remember_join(dconf)
     return config
+
+
+def _remember_join(dconf) -> None:
+    """A merge of a resolved base with a leaf: the leaf remembers it
+    (`joined`), so the shim gives the next merge of the two its id at once
+    and no later request walks the chain."""
+    add, base = dconf.add, dconf.base
+    base_id = (base.id or base.merged) if base else 0
+    if dconf.merged and add and add.id and base_id:
+        add.joined = base_id << 32 | dconf.merged
