@@ -173,7 +173,7 @@ def request_for(r, keep_it: bool = True) -> "Request":
     for the others."""
     req = _live.get(r)
     if req is None:
-        req = Request(r, ffi.cast(_SLOTS, r.request_config) + runtime.module_index)
+        req = Request(r)
         _count_request(None)                # one more request (timing.Stats)
         if len(_records) > _FOLD_AT:
             timing.stats.fold()
@@ -300,9 +300,14 @@ class Request:
     _body_bb = NULL                          # the brigade body reads go through
     _body_failed: Optional[int] = None       # the APR status the body broke off with
 
-    def __init__(self, r, slot) -> None:
+    def __init__(self, r) -> None:
         self._r = r
-        self._slot = slot                    # our request_config slot (void **)
+
+    @property
+    def _slot(self):
+        """Our slot of r->request_config (void **), where the shim looks for
+        this request's record (modpy_req_conf)."""
+        return ffi.cast(_SLOTS, self._r.request_config) + runtime.module_index
 
     # content_type goes through ap_set_content_type so filters see it
     @property
@@ -409,11 +414,12 @@ class Request:
 
     def _record(self):
         """This request's modpy_req_conf (shim/modpy.h), made on first use."""
-        rconf = ffi.cast("modpy_req_conf *", self._slot[0])
+        slot = self._slot
+        rconf = ffi.cast("modpy_req_conf *", slot[0])
         if rconf == NULL:
             rconf = ffi.cast("modpy_req_conf *",
                              lib.apr_pcalloc(self._r.pool, ffi.sizeof("modpy_req_conf")))
-            self._slot[0] = rconf
+            slot[0] = rconf
         return rconf
 
     def _write_error(self, what: str) -> OSError:

@@ -46,18 +46,18 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
         if path:            # a directory's name is its own (mod_python's rule)
             return path.rstrip("/") + "/" if os.path.isdir(path) else os.path.dirname(path) + "/"
     if req is None:
-        return host_name(server)
-    name = req._host_interpreter
-    if name is None:
-        name = req._host_interpreter = host_name(req._r.server)
-    return name
+        return _hostnames.get(server) or host_name(server)
+    return req._host_interpreter or host_name(req._r.server, req)
 
 
-def host_name(server) -> str:
-    """The default interpreter of a virtual host: its name."""
+def host_name(server, req=None) -> str:
+    """The default interpreter of a virtual host: its name (kept for the
+    process, and for the request)."""
     name = _hostnames.get(server)
     if name is None:
         name = _hostnames[server] = text(server.server_hostname) or MAIN
+    if req is not None:
+        req._host_interpreter = name
     return name
 
 
