@@ -22,6 +22,7 @@ from tests.handlers.cgi import apps
 PAGES = {
     "hgweb": ("/cgi/hgweb.cgi/log", b"first"),
     "trac": ("/cgi/trac.cgi/wiki", b"Test Project"),
+    "roundup": ("/cgi/roundup.cgi/demo/", b"Roundup issue tracker"),
 }
 
 
@@ -44,7 +45,7 @@ def servers(app: str, template: str, processes: int) -> list:
     listen = listen_buckets(processes)
 
     def setup(server: H.Server) -> None:
-        apps.make_site(template, os.path.join(server.root, "site"))
+        apps.make_site(template, os.path.join(server.root, "site"), server.port)
         os.chmod(server.root, 0o777)
 
     return [H.Server(f"modpy-{app}", listen + apps.config("{root}/site", True), path, expect=expect,

@@ -122,7 +122,8 @@ def cgi_environ(site: str, page: str) -> dict:
             "REQUEST_METHOD": "GET", "SCRIPT_NAME": script + ".cgi", "PATH_INFO": info, "QUERY_STRING": "",
             "SCRIPT_FILENAME": os.path.join(site, "cgi", os.path.basename(script) + ".cgi"),
             "REQUEST_URI": page, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
-            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_SOFTWARE": "Apache", "REMOTE_ADDR": "127.0.0.1"}
+            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_SOFTWARE": "Apache", "REMOTE_ADDR": "127.0.0.1",
+            "TRACKER_HOMES": f"demo={site}/roundup"}
 
 
 def child_cpu_ms(args: list, env: dict, cwd: str, n: int) -> float:
@@ -162,7 +163,7 @@ def inside(template: str, page: str, expect: bytes, n: int, profile: bool) -> di
     """modpy's figures: one child, `n` requests one at a time after three
     to warm it."""
     def setup(server: H.Server) -> None:
-        apps.make_site(template, os.path.join(server.root, "site"))
+        apps.make_site(template, os.path.join(server.root, "site"), server.port)
         os.chmod(server.root, 0o777)
         os.makedirs(server.htdocs, exist_ok=True)
         with open(os.path.join(server.htdocs, "timer.py"), "w") as f:
@@ -243,7 +244,7 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="cgi-costs-")
     template, site = os.path.join(work, "template"), os.path.join(work, "site")
     apps.make_template(template)
-    apps.make_site(template, site)
+    apps.make_site(template, site, 80)
     modpy = inside(template, page, expect, args.requests, False)
     if args.profile:                        # a run of its own: the profiler slows what it sees
         modpy["profile"] = inside(template, page, expect, args.requests, True)["profile"]
