@@ -1,4 +1,4 @@
-"""Where a real CGI application's request goes (Trac's trac.cgi, hgweb.cgi):
+"""Where a real CGI application's request goes (trac.cgi, hgweb.cgi, roundup.cgi):
 CPU milliseconds per request, split three ways.
 
 - A process per request, as mod_cgid runs it (the system's python3, the
@@ -40,15 +40,19 @@ from cgi_apps import PAGES
 from tests.handlers.cgi import apps
 
 # Runs a script `n` times in one process, its output on fd 1 (a file), as
-# a CGI process's would be; what the first run imported and each later
-# run's CPU go to a JSON file.
+# a CGI process's would be, each in the environment the process started
+# with (roundup.cgi rewrites PATH_INFO); what the first run imported and
+# each later run's CPU go to a JSON file.
 WARM_LOOP = r'''
 import json, os, sys, time
 script, n, out, result = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 code = compile(open(script, "rb").read(), script, "exec")
 before = set(sys.modules)
+environ = dict(os.environ)
 
 def run():
+    os.environ.clear()
+    os.environ.update(environ)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.close(fd)
