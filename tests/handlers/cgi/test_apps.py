@@ -201,3 +201,4 @@ def test_real_applications_answer_as_under_mod_cgid(both):
     assert sorted(line.split()[0] for line in next(iter(client["branches"]))) == \
         [f"b{n}" for n in range(CLIENTS)] + ["default"]
     assert "Traceback" not in emulated["log"]
+    assert "EXCEPTION AT" not in emulated["log"] + cgid["log"]      # roundup.cgi's own report of a failure
