@@ -159,6 +159,16 @@ def test_a_kept_stdout_does_not_follow_a_later_rebinding():
     assert written(ctx) == "to the pipe\nand text\nto the pipe again\n"
 
 
+def test_a_stdout_a_module_keeps_leads_to_each_request():
+    kept = []
+    for n in range(2):
+        with running(context({})) as ctx:
+            if not kept:
+                kept.append(sys.stdout)             # a helper module keeps it at import
+            print("request", n, file=kept[0])
+        assert written(ctx) == f"request {n}\n"
+
+
 def test_stdout_buffer_is_one_object_that_leads_to_each_request():
     kept = []
     for n in range(2):
