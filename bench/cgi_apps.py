@@ -1,11 +1,13 @@
-"""Real CGI applications side by side: Mercurial's hgweb.cgi and Trac's
-trac.cgi (tests/handlers/cgi/apps.py, installed by ./dev setup), each run
-in-process by modpy's cgihandler and as a process per request by mod_cgid.
+"""Real CGI applications side by side: Mercurial's hgweb.cgi, Trac's
+trac.cgi and Roundup's roundup.cgi (tests/handlers/cgi/apps.py, installed
+by ./dev setup), each run in-process by modpy's cgihandler and as a
+process per request by mod_cgid.
 
 Targets: modpy >= 10x mod_cgid's requests/s on each application's page,
-and no failed request.  Both applications do their whole start-up on every
-request as CGI programs (Trac opens its environment afresh when
-wsgi.run_once is set, as its CGI gateway sets it); in-process, only the
+and no failed request.  Each application redoes its own start-up on every
+request as a CGI program (Trac opens its environment afresh when
+wsgi.run_once is set, as its CGI gateway sets it; roundup.cgi opens the
+tracker: config.ini, schema.py, detectors); in-process, only the
 interpreter's start and the imports are saved.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.handlers.cgi import apps
 PAGES = {
     "hgweb": ("/cgi/hgweb.cgi/log", b"first"),
     "trac": ("/cgi/trac.cgi/wiki", b"Test Project"),
+    "roundup": ("/cgi/roundup.cgi/demo/", b"Roundup issue tracker"),
 }
 
 
@@ -44,7 +47,7 @@ def servers(app: str, template: str, processes: int) -> list:
     listen = listen_buckets(processes)
 
     def setup(server: H.Server) -> None:
-        apps.make_site(template, os.path.join(server.root, "site"))
+        apps.make_site(template, os.path.join(server.root, "site"), server.port)
         os.chmod(server.root, 0o777)
 
     return [H.Server(f"modpy-{app}", listen + apps.config("{root}/site", True), path, expect=expect,

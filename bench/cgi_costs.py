@@ -1,4 +1,4 @@
-"""Where a real CGI application's request goes (Trac's trac.cgi, hgweb.cgi):
+"""Where a real CGI application's request goes (trac.cgi, hgweb.cgi, roundup.cgi):
 CPU milliseconds per request, split three ways.
 
 - A process per request, as mod_cgid runs it (the system's python3, the
@@ -40,15 +40,19 @@ from cgi_apps import PAGES
 from tests.handlers.cgi import apps
 
 # Runs a script `n` times in one process, its output on fd 1 (a file), as
-# a CGI process's would be; what the first run imported and each later
-# run's CPU go to a JSON file.
+# a CGI process's would be, each in the environment the process started
+# with (roundup.cgi rewrites PATH_INFO); what the first run imported and
+# each later run's CPU go to a JSON file.
 WARM_LOOP = r'''
 import json, os, sys, time
 script, n, out, result = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 code = compile(open(script, "rb").read(), script, "exec")
 before = set(sys.modules)
+environ = dict(os.environ)
 
 def run():
+    os.environ.clear()
+    os.environ.update(environ)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.close(fd)
@@ -122,7 +126,8 @@ def cgi_environ(site: str, page: str) -> dict:
             "REQUEST_METHOD": "GET", "SCRIPT_NAME": script + ".cgi", "PATH_INFO": info, "QUERY_STRING": "",
             "SCRIPT_FILENAME": os.path.join(site, "cgi", os.path.basename(script) + ".cgi"),
             "REQUEST_URI": page, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
-            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_SOFTWARE": "Apache", "REMOTE_ADDR": "127.0.0.1"}
+            "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_SOFTWARE": "Apache", "REMOTE_ADDR": "127.0.0.1",
+            "TRACKER_HOMES": f"demo={site}/roundup"}
 
 
 def child_cpu_ms(args: list, env: dict, cwd: str, n: int) -> float:
@@ -162,7 +167,7 @@ def inside(template: str, page: str, expect: bytes, n: int, profile: bool) -> di
     """modpy's figures: one child, `n` requests one at a time after three
     to warm it."""
     def setup(server: H.Server) -> None:
-        apps.make_site(template, os.path.join(server.root, "site"))
+        apps.make_site(template, os.path.join(server.root, "site"), server.port)
         os.chmod(server.root, 0o777)
         os.makedirs(server.htdocs, exist_ok=True)
         with open(os.path.join(server.htdocs, "timer.py"), "w") as f:
@@ -243,7 +248,7 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="cgi-costs-")
     template, site = os.path.join(work, "template"), os.path.join(work, "site")
     apps.make_template(template)
-    apps.make_site(template, site)
+    apps.make_site(template, site, 80)
     modpy = inside(template, page, expect, args.requests, False)
     if args.profile:                        # a run of its own: the profiler slows what it sees
         modpy["profile"] = inside(template, page, expect, args.requests, True)["profile"]

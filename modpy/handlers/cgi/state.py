@@ -20,8 +20,10 @@ request here, without a lock that would serialise the scripts:
   subclass, as PEP 549's module __class__ assignment allows): on a CGI
   thread the new object is the script's, kept in its Context until the
   request ends; the proxies stay in place for everyone else.  Reading
-  attributes of those modules is not slowed at all: only setting them
-  goes through Python.
+  attributes of those modules is not slowed, but for sys.stdin, stdout
+  and stderr read from Python in a script: those give the script's own
+  stream (see `_stream_view`), so that a reference it keeps does not
+  follow its later rebinding.
 
 The import machinery (imports.py) and the process-wide calls
 (process.py) build on this.
@@ -455,10 +457,35 @@ class _ContainedModule(types.ModuleType):
             super().__setattr__(name, value)
 
 
+def _stream_view(name: str) -> property:
+    """`sys.<name>` read from Python in a script: what the script bound it
+    to, else the stream it started with (sys.__<name>__'s proxy), as a real
+    process's sys.stdout is its own object.  Never the proxy that follows
+    rebinding, which stays in the module's dict for C code (print()): a
+    script that keeps `out = sys.stdout`, binds sys.stdout to a log and
+    writes to `out.buffer` (roundup.cgi) writes to its pipe."""
+    def get(module):
+        ctx = current()
+        if ctx is None:
+            return module.__dict__[name]
+        if ctx.rebound is not None and name in ctx.rebound:
+            return ctx.rebound[name]
+        return _started_with[name]
+    return property(get)
+
+
+class _ContainedSys(_ContainedModule):
+    """sys: a _ContainedModule whose streams, read from Python, are
+    _stream_view's."""
+
+    stdin, stdout, stderr = (_stream_view(name) for name in STREAMS)
+
+
 # ---------------------------------------------------------------- install
 
 _proxies: dict = {}
 _original_default: dict = {}
+_started_with: dict = {}                # name -> sys.__<name>__'s proxy
 _installed = False
 _install_lock = threading.Lock()
 
@@ -475,13 +502,15 @@ def install() -> None:
             buffer = BufferProxy(name, getattr(default, "buffer", None))
             proxy = _proxies[name] = StreamProxy(name, True, default, buffer)
             setattr(sys, name, proxy)
-            setattr(sys, f"__{name}__", StreamProxy(name, False, getattr(sys, f"__{name}__"), buffer))
+            started = _started_with[name] = StreamProxy(name, False, getattr(sys, f"__{name}__"), buffer)
+            setattr(sys, f"__{name}__", started)
         sys.argv = _proxies["argv"] = ArgvProxy(sys.argv if isinstance(sys.argv, list) else [""])
         original_environ = os.environ
         os.environ = _proxies["environ"] = EnvironProxy(original_environ)
         os.environb = _proxies["environb"] = EnvironBytesProxy(os.environb)
         _rebind_defaults(original_environ, os.environ)
-        for module in (sys, os, builtins):
+        sys.__class__ = _ContainedSys
+        for module in (os, builtins):
             module.__class__ = _ContainedModule
         _installed = True
 

@@ -129,17 +129,44 @@ def test_rebinding_stays_in_the_request(installed):
     stdout, _ = installed
     proxy = sys.stdout
     with running(context({"A": "1"})) as ctx:
-        sys.stdout = io.StringIO()                  # what a script's codecs writer does
+        own = sys.stdout = io.StringIO()            # what a script's codecs writer does
         os.environ = {"ONLY": "mine"}
         sys.argv = ["other.py"]
         print("to the script's own", file=stdout)
-        assert sys.stdout is proxy and isinstance(sys.stdout, io.TextIOWrapper)
+        assert sys.stdout is own and sys.__dict__["stdout"] is proxy
         assert os.getenv("ONLY") == "mine" and sys.argv[0] == "other.py"
         assert ctx.stream("stdout").getvalue() == "to the script's own\n"
         sys.stdout = sys.__stdout__                 # back to the pipe it started with
         print("to the pipe", file=stdout)
     assert written(ctx) == "to the pipe\n"
     assert sys.stdout is proxy and "ONLY" not in os.environ and sys.argv != ["other.py"]
+
+
+def test_a_kept_stdout_does_not_follow_a_later_rebinding():
+    """roundup.cgi keeps `out = sys.stdout`, binds sys.stdout to a log, and
+    writes its response to `out.buffer`."""
+    with running(context({})) as ctx:
+        out = sys.stdout
+        assert out is sys.__stdout__ and isinstance(out, io.TextIOWrapper)
+        sys.stdout = log = io.StringIO()
+        print("to the log")
+        out.buffer.write(b"to the pipe\n")
+        out.write("and text\n")
+        sys.stdout = out
+        print("to the pipe again")
+        assert sys.stdout is out
+    assert log.getvalue() == "to the log\n"
+    assert written(ctx) == "to the pipe\nand text\nto the pipe again\n"
+
+
+def test_a_stdout_a_module_keeps_leads_to_each_request():
+    kept = []
+    for n in range(2):
+        with running(context({})) as ctx:
+            if not kept:
+                kept.append(sys.stdout)             # a helper module keeps it at import
+            print("request", n, file=kept[0])
+        assert written(ctx) == f"request {n}\n"
 
 
 def test_stdout_buffer_is_one_object_that_leads_to_each_request():
