@@ -371,6 +371,7 @@ int ap_map_http_request_error(apr_status_t rv, int status);
 int ap_discard_request_body(request_rec *r);
 void modpy_add_common_vars(request_rec *r);
 void modpy_add_cgi_vars(request_rec *r);
+void modpy_add_handler_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 void ap_internal_redirect_handler(const char *new_uri, request_rec *r);
 int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
@@ -472,7 +473,7 @@ C_FILES = sorted(f"shim/{name}" for name in os.listdir(SHIM_DIR)
 # system call: modpy_mtime_ns, autoreload's stat of the handler's own files,
 # which the kernel answers from its cache (a handler tree on a file system
 # that can hang wants PythonAutoReload Off, as production does anyway).
-# modpy_add_common_vars and modpy_add_cgi_vars release it themselves when
+# modpy_add_common_vars, modpy_add_cgi_vars and modpy_add_handler_cgi_vars release it themselves when
 # this request's configuration makes them wait (DNS, ident, a sub-request).
 # A variadic function is called through cffi's generic path, which always
 # releases the GIL: a quick one gets a plain C wrapper (modpy_scan_cgi_headers).
@@ -489,7 +490,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter
     modpy_bb_empty modpy_bb_eos modpy_bb_flush
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_scan_cgi_headers
+    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_add_handler_cgi_vars modpy_scan_cgi_headers
 """.split())
 
 

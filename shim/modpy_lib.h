@@ -65,6 +65,7 @@ long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_siz
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void modpy_add_common_vars(request_rec *r);
 void modpy_add_cgi_vars(request_rec *r);
+void modpy_add_handler_cgi_vars(request_rec *r);
 int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
 
 #endif

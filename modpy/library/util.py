@@ -81,16 +81,17 @@ class FieldStorage(FormFields):
 def redirect(req, location: str, permanent: int = 0, text: Optional[str] = None) -> None:
     """Send the client to `location` (301 when permanent, else 302) with a
     short page, then end the request: raises SERVER_RETURN(DONE), so no
-    later phase or stacked handler runs.  IOError once headers are sent."""
+    later phase or stacked handler runs.  IOError once headers are sent.
+    As mod_python: the content type is left as it is, the page's words are
+    mod_python's; unlike it, the location is HTML-escaped in the page."""
     if req.sent_bodyct or req.bytes_sent:
-        raise IOError("cannot redirect: the response headers have already been sent")
+        raise IOError("Cannot redirect after headers have already been sent.")
     if any(c in location for c in "\r\n\0"):
         raise ValueError("a redirect location must not contain CR, LF or NUL")
-    req.headers_out["Location"] = location
+    req.err_headers_out["Location"] = location
     req.status = C.HTTP_MOVED_PERMANENTLY if permanent else C.HTTP_MOVED_TEMPORARILY
-    req.content_type = "text/html"
     if text is None:
         href = html.escape(location, quote=True)
-        text = f'<p>The document has moved <a href="{href}">here</a>.</p>\n'
+        text = f'<p>The document has moved <a href="{href}">here</a></p>\n'
     req.write(text)
     raise SERVER_RETURN(C.DONE)
