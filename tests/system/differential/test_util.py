@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.system.differential.pair import body, broken, get, pair_fixture, post
+from tests.system.differential.pair import body, get, pair_fixture, post
 
 SITE = """
     <Directory "{htdocs}">
