@@ -5,7 +5,7 @@
 
 `PSP(req, filename=None, string=None, vars={})` compiles a template (see
 modpy.handlers.pspparser for the language) and `run()` executes it with the globals
-the manual lists: `req`, `psp` (a PSPInstance: set_error_page, apply_data,
+the manual lists: `req`, `psp` (a PSPInterface: set_error_page, apply_data,
 redirect), `form` (a FieldStorage, made only if the code names `form`) and
 `session` (a Session, made only if the code names `session`; unlocked when
 the page ends), plus `vars`.
@@ -106,7 +106,7 @@ def _failure_line(translation: Translation, exc: BaseException) -> str:
     return f"{where}, line {line}"
 
 
-class PSPInstance:
+class PSPInterface:
     """The `psp` object a page sees."""
 
     def __init__(self, page: "PSP") -> None:
@@ -162,7 +162,7 @@ class PSP:
         """Execute the page, writing to the request."""
         req = self.req
         names = _names(self.code)
-        scope: dict = {"req": req, "psp": PSPInstance(self)}
+        scope: dict = {"req": req, "psp": PSPInterface(self)}
         if "form" in names:
             from modpy.handlers.publisher import request_form
             scope["form"] = request_form(req)

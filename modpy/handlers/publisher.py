@@ -335,13 +335,13 @@ def handler(req) -> int:
     obj = traverse(req, module, names)
     type_before = req.content_type
     result = call(req, obj) if callable(obj) else obj
-    if result is None:
-        result = ""
+    if result is None:          # as mod_python: nothing more to send, the content type left alone
+        return C.OK
     if not isinstance(result, bytes):
         result = str(result)
     if req.content_type == type_before or not req.content_type:
         req.content_type = guess_content_type(result) if isinstance(result, str) \
             else "application/octet-stream"
-    if result and not req.header_only:
+    if result:                  # also for HEAD: Apache drops the body and keeps its length
         req.write(result, 0)
     return C.OK

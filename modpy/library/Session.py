@@ -223,7 +223,6 @@ class BaseSession(dict):
         """Delete the session and tell the client to drop its cookie."""
         cookie = self._new_cookie()
         cookie.expires = 0
-        cookie.max_age = 0
         set_cookie_header(self._req.err_headers_out, cookie)
         self.delete()
         self._invalid = True

@@ -95,9 +95,17 @@ VARYING = [
     (re.compile(rb"\b[0-9a-f]{32}\b"), b"<sid>"),                        # session ids
     (re.compile(rb"\bpid=\d+"), b"pid=<pid>"),
     (re.compile(rb"'inode': \d+"), b"'inode': <inode>"),                 # a finfo's repr
+    (re.compile(rb" at 0x[0-9a-f]+>"), b" at 0x<address>>"),             # an object's repr
     (re.compile(rb"(?m)^ETag: .*\r\n"), b"ETag: <etag>\r\n"),        # inode, size, mtime
     (re.compile(rb"('REMOTE_PORT', ')\d+"), rb"\1<client-port>"),
 ]
+
+
+def exchange(server: Apache, raw: bytes) -> bytes:
+    """Send `raw` on a connection of its own; all the server answers."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as s:
+        s.sendall(raw)
+        return read_until_close(s)
 
 
 class Pair:
@@ -115,9 +123,21 @@ class Pair:
         return reply
 
     def send(self, server: Apache, raw: bytes) -> bytes:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as s:
-            s.sendall(raw)
-            return self.normalised(server, read_until_close(s))
+        return self.normalised(server, exchange(server, raw))
+
+    def conversation(self, *steps) -> tuple[list[bytes], list[bytes]]:
+        """Requests that depend on the replies before them (a session
+        cookie), each server its own: a step is the raw request, or a
+        function of the previous (raw) reply giving it.  Both servers'
+        replies, normalised."""
+        replies = []
+        for server in (self.modpy, self.mod_python):
+            raw_replies = []
+            for step in steps:
+                raw = step(raw_replies[-1]) if callable(step) else step
+                raw_replies.append(exchange(server, raw))
+            replies.append([self.normalised(server, reply) for reply in raw_replies])
+        return replies[0], replies[1]
 
     def both(self, raw: bytes) -> tuple[bytes, bytes]:
         """(modpy's reply, mod_python's reply), normalised."""

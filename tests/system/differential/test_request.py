@@ -106,6 +106,9 @@ WRITE = [
     "req.subprocess_env['S'] = 'v'; req.write(repr(req.subprocess_env['S']))",
     "req.headers_in['X-New'] = 'v'; req.write(repr(req.headers_in['X-New']))",
     "req.write('a'); req.flush(); req.write(b'b', 0)",
+    "req.status = 201; req.headers_out['X-One'] = '1'; req.headers_out.add('X-Two', 'a'); "
+    "req.headers_out.add('X-Two', 'b'); req.err_headers_out['X-Err'] = 'e'; req.write('first '); "
+    "req.write(b'second')",
     "req.status = 404; raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)",
     "raise apache.SERVER_RETURN(apache.HTTP_FORBIDDEN)",
     "raise apache.SERVER_RETURN(apache.DONE)",
