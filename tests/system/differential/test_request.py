@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.system.differential.pair import get, pair_fixture, post, request
+from tests.system.differential.pair import body, get, pair_fixture, post, request
 
 SITE = """
     <Directory "{htdocs}">
@@ -148,3 +148,11 @@ def test_methods(pair, method):
 def test_http11_keepalive(pair):
     pair.same(request("GET", P, "(req.protocol, req.proto_num, req.connection.keepalive)",
                       ["Connection: close"], version="HTTP/1.1"))
+
+
+def test_requires_as_the_manual_says(pair):
+    # Debian's mod_python, built for Apache 2.4, has no req.requires(); the
+    # manual has it, and modpy gives the Require lines in effect
+    mine, theirs = pair.both(get(P, "req.requires()"))
+    assert body(theirs) == b"raised AttributeError: 'mp_request' object has no attribute 'requires'"
+    assert body(mine) == b"('all granted',)"
