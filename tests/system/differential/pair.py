@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Optional
 
 import pytest
 
-from tests.apache import Apache, read_until_close
+from tests.apache import Apache, free_port, read_until_close
 
 MOD_PYTHON_SO = "/usr/lib/apache2/modules/mod_python.so"
 
@@ -101,9 +101,10 @@ VARYING = [
 ]
 
 
-def exchange(server: Apache, raw: bytes) -> bytes:
-    """Send `raw` on a connection of its own; all the server answers."""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as s:
+def exchange(server: Apache, raw: bytes, port: Optional[int] = None) -> bytes:
+    """Send `raw` on a connection of its own (to `port`, else the server's
+    own); all the server answers."""
+    with socket.create_connection(("127.0.0.1", port or server.port), timeout=20) as s:
         s.sendall(raw)
         return read_until_close(s)
 
@@ -118,6 +119,8 @@ class Pair:
     def normalised(server: Apache, reply: bytes) -> bytes:
         reply = reply.replace(server.root.encode(), b"<root>")
         reply = reply.replace(b"%d" % server.port, b"<port>")
+        for port in server.conf.extra_listen:
+            reply = reply.replace(port.rpartition(":")[2].encode(), b"<port2>")
         for pattern, mark in VARYING:
             reply = pattern.sub(mark, reply)
         return reply
@@ -139,6 +142,11 @@ class Pair:
             replies.append([self.normalised(server, reply) for reply in raw_replies])
         return replies[0], replies[1]
 
+    def both_on_port2(self, raw: bytes) -> tuple[bytes, bytes]:
+        """both(), to each server's second port."""
+        return tuple(self.normalised(server, exchange(server, raw, int(server.conf.extra_listen[0].rpartition(":")[2])))
+                     for server in (self.modpy, self.mod_python))
+
     def both(self, raw: bytes) -> tuple[bytes, bytes]:
         """(modpy's reply, mod_python's reply), normalised."""
         return self.send(self.modpy, raw), self.send(self.mod_python, raw)
@@ -150,10 +158,11 @@ class Pair:
         return mine
 
 
-def pair_fixture(site: str, files: dict[str, str], mpm: str = "prefork") -> Callable:
+def pair_fixture(site: str, files: dict[str, str], mpm: str = "prefork", port2: bool = False) -> Callable:
     """A module-scoped fixture: the Pair serving `site` (an Apache config
-    body with {htdocs}, {root}, {port}) and `files` (paths under htdocs;
-    probe.py is always there)."""
+    body with {htdocs}, {root}, {port}; with `port2`, also {port2}, a second
+    port each server listens on) and `files` (paths under htdocs; probe.py
+    is always there)."""
 
     @pytest.fixture(scope="module")
     def pair(tmp_path_factory):
@@ -162,7 +171,10 @@ def pair_fixture(site: str, files: dict[str, str], mpm: str = "prefork") -> Call
             for debian in (False, True):
                 root = tmp_path_factory.mktemp("mod_python" if debian else "modpy")
                 load = f"LoadModule python_module {MOD_PYTHON_SO}\n" if debian else ""
-                server = Apache(str(root), load + site, mpm=mpm, load_modpy=not debian)
+                second = free_port() if port2 else None
+                server = Apache(str(root), load + site.replace("{port2}", str(second)), mpm=mpm,
+                                load_modpy=not debian,
+                                extra_listen=[f"127.0.0.1:{second}"] if port2 else [])
                 servers.append(server)
                 for path, text in {"probe.py": PROBE, **files}.items():
                     server.write(path, server.expand(text))
