@@ -13,8 +13,9 @@ PATH_INFO the rest of the URI; else SCRIPT_NAME is empty and PATH_INFO the
 whole URI.
 
 Per request the work is kept small, and C calls above all (each one drops
-and retakes the GIL): the environ is read straight from request_rec and a
-raw walk of its tables, decoded latin-1 as PEP 3333 wants ("bytes-as-str");
+and retakes the GIL): the environ is mod_python's CGI variables (one C call
+sets them, as req.add_cgi_vars() does) read by a raw walk of the table,
+decoded latin-1 as PEP 3333 wants ("bytes-as-str");
 a one-block response is written without an extra flush so Apache can give
 it a Content-Length.  Other blocks are flushed one by one, as PEP 3333
 requires.  wsgi.file_wrapper uses req.sendfile when the request object has

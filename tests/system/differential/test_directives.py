@@ -55,7 +55,7 @@ SITE = """
     </Directory>
     <Directory "{htdocs}/noreload">
         PythonAutoReload Off
-        PythonHandler changing
+        PythonHandler stale
     </Directory>
     <Directory "{htdocs}/reload">
         PythonHandler changing
@@ -109,7 +109,7 @@ def handler(req):
 
 pair = pair_fixture(SITE, {
     "imported.py": IMPORTED, "failing.py": FAILING, "module/hmod.py": HMOD, "init/hmod.py": HMOD,
-    "noreload/changing.py": CHANGING, "reload/changing.py": CHANGING,
+    "noreload/stale.py": CHANGING, "reload/changing.py": CHANGING,
     **{f"{d}/probe.py": "from probe import *\n" for d in
        ("options", "options/deeper", "path", "named", "perdir", "perdirective")},
     "module/x": "", "init/x": "", "debug/x": "", "nodebug/x": "",
@@ -133,7 +133,7 @@ SAME = [
     ("/probe.py", "sys.modules['imported'].ran_at_start < os.getpid() + 1"),
     ("/probe.py", "sorted(req.get_config().keys())"),
     ("/nodebug/x", None),
-    ("/noreload/changing.py", None),
+    ("/noreload/stale.py", None),
     ("/reload/changing.py", None),
 ]
 
