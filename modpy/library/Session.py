@@ -118,6 +118,8 @@ class BaseSession(dict):
         self._timeout = timeout or DFT_TIMEOUT
         self._sid = None
 
+        if sid and not valid_sid(sid):       # one the caller gave: mod_python's error
+            raise ValueError(f"Invalid Session ID: sid={sid}")
         sid = sid or self._sid_from_cookie()
         if valid_sid(sid):
             self._sid = sid

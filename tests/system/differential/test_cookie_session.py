@@ -76,6 +76,24 @@ AGAIN = "s = {}; req.write(repr((s.is_new(), dict(s), s.created() <= s.last_acce
 INVALIDATE = "s = {}; s.invalidate(); req.write(repr(s.is_new()))"
 
 
+# one session's methods, each server its own session (ids and times normalised)
+SESSION_METHODS = [
+    "s = Session.FileSession(req); req.write(repr((len(s.id()), s.is_new(), s.timeout(), type(s.created()).__name__)))",
+    "s = Session.FileSession(req, timeout=100); s.set_timeout(50); req.write(repr(s.timeout()))",
+    "s = Session.FileSession(req); s.unlock(); s.lock(); req.write('relocked')",
+    "s = Session.DbmSession(req); s['k'] = [1, 2]; s.save(); s.load(); req.write(repr(dict(s)))",
+    "s = Session.FileSession(req); s.delete(); req.write(repr(dict(s)))",
+    "s = Session.FileSession(req, sid='0' * 32); req.write(repr((s.id(), s.is_new())))",
+    "s = Session.FileSession(req, sid='not valid!'); req.write(repr((len(s.id()), s.is_new())))",
+]
+
+
+@pytest.mark.parametrize("code", SESSION_METHODS)
+def test_session_method(pair, code):
+    mine, theirs = pair.both(get("/probe.py", code))
+    assert documented([mine]) == [theirs], f"\nmodpy:      {mine!r}\nmod_python: {theirs!r}"
+
+
 def session_cookie(reply: bytes) -> str:
     return "Cookie: " + re.search(rb"Set-Cookie: (pysid=\w+)", reply).group(1).decode()
 

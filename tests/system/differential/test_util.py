@@ -41,6 +41,8 @@ SAME = [
     ("util.StringField('v').value", get("/probe.py")),
     ("sorted(util.parse_qs('a=1&a=2&b=').items())", get("/probe.py")),
     ("util.FieldStorage(req, 0, 0, None, None, 5)", get("/probe.py")),
+    (f"[{FS}, util.apply_fs_data(lambda req: req.uri, fs, req=req)][1]", get("/probe.py")),
+    (f"[{FS}, util.apply_fs_data(lambda req, x=1: x, fs, req=req, other=2)][1]", get("/probe.py")),
 ]
 
 # Debian's util under Python 3: its C query parser (parse_qs, parse_qsl and
@@ -77,6 +79,10 @@ MANUAL = [
     ("util.parse_qsl('a=1&&b=2', keep_blank_values=1)", get("/probe.py"), "[('a', '1'), ('b', '2')]"),
     ("util.parse_qsl('x=%41%20b&y=+', 1)", get("/probe.py"), "[('x', 'A b'), ('y', ' ')]"),
     ("util.parse_qsl('a=1&bad', 1, 1)", get("/probe.py"), "raised ValueError: bad query field: 'bad'"),
+    (f"[{FS}, util.apply_fs_data(lambda a, b='-', req=None: (a, b, req is not None), fs, req=req)][1]",
+     get("/probe.py?a=1&a=2&c=3"), "(['1', '2'], '-', True)"),
+    (f"[{FS}, util.apply_fs_data(lambda **kw: sorted(kw), fs, req=req)][1]",
+     get("/probe.py?a=1&c=3"), "['a', 'c', 'req']"),
 ]
 
 
