@@ -22,12 +22,12 @@ import os
 import sys
 import threading
 import types
-from http import HTTPStatus
 from typing import Any, Optional, Union
 
 from modpy import constants as C
 from modpy.core.errors import SERVER_RETURN
 from modpy.handlers.pspparser import Translation, translate
+from modpy.library.util import redirect
 
 _MAX_CACHED = 512
 _cache: dict[tuple, tuple[tuple, types.CodeType, Translation]] = {}
@@ -129,12 +129,8 @@ class PSPInterface:
         return call(self._page.req, obj, kw)
 
     def redirect(self, location: str, permanent: int = 0) -> None:
-        req = self._page.req
-        if req.bytes_sent:
-            raise OSError("cannot redirect: the page already sent data")
-        req.headers_out["Location"] = location
-        req.status = HTTPStatus.MOVED_PERMANENTLY if permanent else HTTPStatus.FOUND
-        raise SERVER_RETURN(C.DONE)
+        """util.redirect, as mod_python's psp does it."""
+        redirect(self._page.req, location, permanent)
 
 
 class PSP:

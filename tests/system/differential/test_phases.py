@@ -62,6 +62,10 @@ def _do(req, name, default):
     if what == "write":
         req.write(name + " wrote\n")
         return apache.OK
+    if what.startswith("add:"):             # add:Directive:handler, for this request
+        _, directive, target = what.split(":", 2)
+        req.add_handler(directive, target.replace(".", "::") if "." in target else globals()[target])
+        return apache.OK
     return getattr(apache, what)
 
 def _phase(name, default):
@@ -88,6 +92,7 @@ handler = _phase("handler", "write")
 loghandler = _phase("loghandler", "OK")
 cleanuphandler = _phase("cleanuphandler", "OK")
 cleanup2 = _phase("cleanup2", "OK")
+added = _phase("added", "write")
 '''
 
 pair = pair_fixture(SITE, {"phases.py": PHASES, "traces/.keep": "", "ph/page": "", "ph/page.py": "", "ext/page.py": "",
@@ -107,6 +112,22 @@ CASES = [""] + [f"{name}={outcome}" for name, outcome in itertools.product(PHASE
     "first=DECLINED handler=DECLINED", "first=OK handler=DECLINED", "first=HTTP_GONE",
     "fixuphandler=DECLINED fixup2=HTTP_GONE", "typehandler=OK", "transhandler=OK",
     "accesshandler=DECLINED authenhandler=DECLINED", "first=raise:DONE",
+    # req.add_handler for the running phase, and what it refuses
+    "fixuphandler=add:PythonFixupHandler:phases.added",
+    "fixuphandler=add:PythonHandler:phases.nowhere", "fixuphandler=add:PythonBogusHandler:added",
+]
+
+# req.add_handler for a later phase, and with the callable itself: the
+# manual's ("a typical example might be a PythonAuthenHandler that will
+# assign different PythonHandlers"; "or the callable object itself").
+# Debian's mod_python runs no PythonHandler added from an earlier phase,
+# and takes only a string (TypeError for a callable)
+ADDED = [
+    # (X-Do, where "added" is in modpy's trace: after this handler)
+    ("fixuphandler=add:PythonHandler:phases.added", "handler"),
+    ("fixuphandler=add:PythonHandler:added", "handler"),
+    ("headerparserhandler=add:PythonLogHandler:added", "loghandler"),
+    ("first=add:PythonHandler:added", "handler"),
 ]
 
 _ids = itertools.count()
@@ -162,3 +183,12 @@ def test_failure_after_the_response_began(pair):
     mine, theirs = pair.both(get("/ph/page", "", "X-Id: late", "X-Do: handler=error", AUTH))
     assert mine.endswith(b"\r\n\r\nfirst wrote\n")
     assert b"\r\n\r\nfirst wrote\n<!DOCTYPE HTML" in theirs and b"500 Internal Server Error" in theirs
+
+
+@pytest.mark.parametrize("todo, after", ADDED)
+def test_add_handler_as_the_manual_says(pair, todo, after):
+    mine, theirs = pair.conversation(
+        get("/ph/page", "", "X-Id: " + todo.replace(":", "-"), "X-Do: " + todo, AUTH),
+        get("/probe.py", f"open(req.document_root() + '/traces/{todo.replace(':', '-')}').read()"))
+    assert mine != theirs
+    assert status(mine[0]) == 200 and f"\\n{after}\\nadded\\n".encode() in mine[1]

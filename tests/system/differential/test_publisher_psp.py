@@ -112,6 +112,14 @@ PSP_FILES = {
     "psp/form.psp": '<%= form.getfirst("q", "none") %>',
     "psp/session.psp": "<%= session.is_new() %>",
     "psp/vars.psp": "<%= req.uri %> <%= type(psp).__name__ %>",
+    "psp/comment.psp": "a<%-- not shown --%>b\n",
+    "psp/include.psp": '<%@ include file="included.html" %>after\n',
+    "psp/included.html": "included <%= 1 + 1 %>\n",
+    "psp/errpage.psp": '<% psp.set_error_page("showerr.psp") %><% raise ValueError("to the error page") %>',
+    "psp/showerr.psp": "error page: <%= exception[0].__name__ %> <%= exception[1] %>",
+    "psp/redirect.psp": '<% psp.redirect("/elsewhere") %>never',
+    "psp/indent.psp": "<% if 1: %>\nyes\n<% else: %>\nno\n<% %>\nend\n",
+    "psp/apply.psp": "<%= psp.apply_data(lambda req, q='none': q) %>",
 }
 
 pair = pair_fixture(SITE, {"pub/index.py": PUB, "pub/other.py": OTHER, "pub/locked.py": LOCKED, "pub/plain.txt": "plain\n",
@@ -126,7 +134,8 @@ SAME = [
     "/pub/other.py", "/pub/other", "/pub/missing.py", "/pub/missing",
     "/pub/sub/", "/pub/plain.txt", "/pub/index.py/thing/nope",
     "/pub/index.py/hello/extra", "/pub/index.py/kwargs", "/pub/locked.py",
-    "/psp/page.psp", "/psp/plain.psp", "/psp/vars.psp", "/psp/missing.psp",
+    "/psp/page.psp", "/psp/plain.psp", "/psp/vars.psp", "/psp/missing.psp", "/psp/comment.psp",
+    "/psp/include.psp", "/psp/errpage.psp", "/psp/indent.psp", "/psp/apply.psp",
     "/psp/error.psp", "/psp/syntax.psp",
 ]
 
@@ -156,6 +165,9 @@ MANUAL = [
     (get("/pub/index.py/guarded", "", auth("u", "p")), 200, b"let in"),
     (get("/pub/index.py/guarded", "", auth("u", "wrong")), 401, None),
     (get("/psp/form.psp?q=asked"), 200, b"asked"),
+    # psp.redirect is util.redirect; Debian's page goes on after it and
+    # Apache appends a 500 page
+    (get("/psp/redirect.psp"), 302, b'<p>The document has moved <a href="/elsewhere">here</a></p>\n'),
     # __access__ nested in the function: nobody is on its list
     (get("/pub/index.py/limited"), 403, None),
 ]
