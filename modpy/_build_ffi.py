@@ -426,6 +426,8 @@ void ap_log_error_(const char *file, int line, int module_index, int level,
 int ap_run_generate_log_id(const conn_rec *c, const request_rec *r, const char **id);
 void ap_log_rerror_(const char *file, int line, int module_index, int level,
                     apr_status_t status, const request_rec *r, const char *fmt, ...);
+void ap_log_cerror_(const char *file, int line, int module_index, int level,
+                    apr_status_t status, const conn_rec *c, const char *fmt, ...);
 
 /* directives declared in Python (modpy/directive_module.py) */
 #define MODULE_MAGIC_NUMBER_MAJOR ...

@@ -98,6 +98,12 @@ VARYING = [
     (re.compile(rb" at 0x[0-9a-f]+>"), b" at 0x<address>>"),             # an object's repr
     (re.compile(rb"(?m)^ETag: .*\r\n"), b"ETag: <etag>\r\n"),        # inode, size, mtime
     (re.compile(rb"('REMOTE_PORT', ')\d+"), rb"\1<client-port>"),
+    # an error log line: its time, process and client port; and the module
+    # that logged it, which is each server's own (pyshim, or mod_python's
+    # nameless one)
+    (re.compile(rb"\[\w{3} \w{3} \d\d [\d:.]+ \d{4}\] \[(?:pyshim)?:(\w+)\] \[pid \d+(?::tid \d+)?\]"),
+     rb"[<log-time>] [<module>:\1] [pid]"),
+    (re.compile(rb"\[client 127\.0\.0\.1:\d+\]"), b"[client <client>]"),
 ]
 
 

@@ -72,6 +72,25 @@ def test_member(pair, var, case):
     pair.same(get("/probe.py?x=1", probe_code(var, case), "X-Probe: one", "Cookie: a=1"))
 
 
+LOG = "[line for line in open(req.server.error_fname if req.server.error_fname.startswith('/') else " \
+      "apache.server_root() + '/' + req.server.error_fname) if 'marker-{0}' in line]"
+
+
+@pytest.mark.parametrize("call", [
+    "req.log_error('marker-{0}')", "req.log_error('marker-{0} warned', apache.APLOG_WARNING)",
+    "req.connection.log_error('marker-{0} on the connection', apache.APLOG_ERR)",
+    "req.server.log_error('marker-{0} on the server', apache.APLOG_NOTICE)",
+    "apache.log_error('marker-{0} from apache', apache.APLOG_ERR)",
+    "apache.log_error('marker-{0} with a server', apache.APLOG_ERR, req.server)",
+    "req.log_error('marker-{0} debug, not logged', apache.APLOG_DEBUG)",
+])
+def test_log_error(pair, call):
+    """The line each log_error writes, as the error log has it."""
+    marker = str(abs(hash(call)))
+    mine, theirs = pair.both(get("/probe.py", call.format(marker) + "; req.write(repr(" + LOG.format(marker) + "))"))
+    assert mine == theirs, f"\nmodpy:      {mine!r}\nmod_python: {theirs!r}"
+
+
 def status_and_body(reply: bytes) -> tuple[bytes, bytes]:
     head, _, text = reply.partition(b"\r\n\r\n")
     return head.split(b"\r\n")[0], text

@@ -156,3 +156,25 @@ def test_requires_as_the_manual_says(pair):
     mine, theirs = pair.both(get(P, "req.requires()"))
     assert body(theirs) == b"raised AttributeError: 'mp_request' object has no attribute 'requires'"
     assert body(mine) == b"('all granted',)"
+
+
+CHUNKED = (b"POST /probe.py HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
+           b"X-Code: {}\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("code", ["(req.read_chunked, req.remaining, req.read_length)",
+                                  "req.write('one'); req.write('two')", "req.write('x' * 9000)"])
+def test_http11_chunked(pair, code):
+    pair.same(CHUNKED.replace(b"{}", code.encode()))
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("req.read()", b"b'hello world'"), ("[req.read(3), req.read()]", b"[b'hel', b'lo world']"),
+    ("req.readline()", b"b'hello world'"),
+])
+def test_chunked_body_as_the_manual_says(pair, code, expected):
+    # Debian's mod_python refuses a chunked request body (411 raised from
+    # req.read()); the manual's req.read() reads the body, however it came
+    mine, theirs = pair.both(CHUNKED.replace(b"{}", code.encode()))
+    assert b"raised SERVER_RETURN: 411" in theirs
+    assert b"\r\n" + expected + b"\r\n0\r\n\r\n" in mine
