@@ -358,6 +358,7 @@ void apr_table_clear(apr_table_t *t);
 int ap_setup_client_block(request_rec *r, int read_policy);
 int ap_should_client_block(request_rec *r);
 long long modpy_mtime_ns(const char *path);
+apr_time_t modpy_restart_time(void);
 int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max);
 const char *modpy_table_value(const apr_table_t *t, const char *key);
 apr_size_t modpy_table_joined_length(const apr_table_t *t);
@@ -481,6 +482,7 @@ C_FILES = sorted(f"shim/{name}" for name in os.listdir(SHIM_DIR)
 # releases the GIL: a quick one gets a plain C wrapper (modpy_scan_cgi_headers).
 QUICK_CALLS = frozenset("""
     apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
+    modpy_restart_time
     apr_table_elts apr_table_make apr_pcalloc apr_pstrmemdup
     apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror
     apr_dynamic_fn_retrieve

@@ -38,6 +38,7 @@ extern modpy_python_calls modpy_python_calls_now;
 apr_status_t modpy_guarded_pool_cleanup(void *ticket);
 void modpy_register_filter(const char *name, int input);
 long long modpy_mtime_ns(const char *path);
+apr_time_t modpy_restart_time(void);
 
 /* lib_buckets.c */
 int modpy_bb_empty(apr_bucket_brigade *bb);

@@ -129,3 +129,17 @@ def __getattr__(name: str):
 
 MODULE_MAGIC_NUMBER_MAJOR = lib.MODULE_MAGIC_NUMBER_MAJOR
 MODULE_MAGIC_NUMBER_MINOR = lib.MODULE_MAGIC_NUMBER_MINOR
+
+
+def build_cgi_env(req) -> dict:
+    """The CGI environment of a request as a dict (mod_python's, which
+    scripts ported from CGI call): req.add_cgi_vars()'s variables, the
+    request's Authorization header as HTTP_AUTHORIZATION, and
+    GATEWAY_INTERFACE naming Python's CGI."""
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    env["GATEWAY_INTERFACE"] = "Python-CGI/1.1"
+    authorization = req.headers_in.get("Authorization")
+    if authorization is not None:
+        env["HTTP_AUTHORIZATION"] = authorization
+    return env

@@ -537,6 +537,10 @@ class Request:
         lib.ap_internal_redirect(pstr(self._r.pool, new_uri, "uri"), self._r)
 
     # HTTP helpers -----------------------------------------------------
+    def send_http_header(self) -> None:
+        """Nothing: Apache sends the headers with the first body data (the
+        manual keeps the name for handlers written for Apache 1.3)."""
+
     def meets_conditions(self) -> int:
         """ap_meets_conditions: OK, or HTTP_NOT_MODIFIED / PRECONDITION_FAILED
         from the If-* headers against ETag and Last-Modified."""

@@ -62,6 +62,9 @@ READ = [
     ("req.add_cgi_vars() or sorted(req.subprocess_env.items())", P),
     ("req.add_cgi_vars() or sorted(req.subprocess_env.items())", "/loc/a/b?q=1"),
     ("req.add_common_vars() or req.subprocess_env.get('SCRIPT_FILENAME')", "/loc/x"),
+    ("sorted(apache.build_cgi_env(req).items())", P), ("sorted(apache.build_cgi_env(req).items())", "/loc/a"),
+    ("req.send_http_header()", P),
+    ("[req.server.my_generation, type(req.server.restart_time).__name__, req.server.restart_time > 1.7e9]", P),
     ("req.add_cgi_vars() or sorted(req.subprocess_env.items())", "/probe.py/a%20b/?q=%20"),
     # the finfo object: every member, and the FINFO_* indexes
     ("req.finfo", P), ("[req.finfo[i] for i in range(12) if i != apache.FINFO_INO]", P),
