@@ -124,9 +124,10 @@ class Pair:
     @staticmethod
     def normalised(server: Apache, reply: bytes) -> bytes:
         reply = reply.replace(server.root.encode(), b"<root>")
-        reply = reply.replace(b"%d" % server.port, b"<port>")
-        for port in server.conf.extra_listen:
-            reply = reply.replace(port.rpartition(":")[2].encode(), b"<port2>")
+        ports = [(server.port, b"<port>")] + [(int(p.rpartition(":")[2]), b"<port2>")
+                                              for p in server.conf.extra_listen]
+        for port, mark in ports:            # a whole number only, never digits of another
+            reply = re.sub(rb"(?<!\d)%d(?!\d)" % port, mark, reply)
         for pattern, mark in VARYING:
             reply = pattern.sub(mark, reply)
         return reply

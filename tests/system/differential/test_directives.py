@@ -5,6 +5,8 @@ interpreters is where modpy differs on purpose (one interpreter with
 namespaces, compatibility.md): those cases compare what a handler sees."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.system.differential.pair import body, get, pair_fixture, status
@@ -151,9 +153,13 @@ CHANGE = ("path = req.document_root() + '/{0}/changing.py'; text = open(path).re
 def test_autoreload(pair):
     """A handler module changed on disk is reloaded (in whichever child
     serves the next request; PythonAutoReload Off is the child's own, so it
-    is compared in test_same only for the first load)."""
+    is compared in test_same only for the first load).  mod_python looks at
+    a module's file at most once a second: the last request waits that."""
+    def after_a_second(reply: bytes) -> bytes:
+        time.sleep(1.1)
+        return get("/reload/changing.py")
     mine, theirs = pair.conversation(
-        get("/reload/changing.py"), get("/probe.py", CHANGE.format("reload")), get("/reload/changing.py"))
+        get("/reload/changing.py"), get("/probe.py", CHANGE.format("reload")), after_a_second)
     assert mine == theirs
     assert body(mine[2]) == b"second"
 
