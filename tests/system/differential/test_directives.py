@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from tests.system.differential.pair import body, get, pair_fixture, status
+from tests.apache import Apache
+from tests.system.differential.pair import MOD_PYTHON_SO, body, get, pair_fixture, status
 
 SITE = """
     PythonImport imported main_interpreter
@@ -65,6 +66,9 @@ SITE = """
     <Location "/loc">
         PythonOption in.location yes
     </Location>
+    <Directory "{htdocs}/ht">
+        AllowOverride All
+    </Directory>
 """
 
 IMPORTED = '''
@@ -115,6 +119,7 @@ pair = pair_fixture(SITE, {
     **{f"{d}/probe.py": "from probe import *\n" for d in
        ("options", "options/deeper", "path", "named", "perdir", "perdirective")},
     "module/x": "", "init/x": "", "debug/x": "", "nodebug/x": "",
+    "ht/.htaccess": "PythonOption from.htaccess yes\nPythonInterpreter ht_name\n", "ht/probe.py": "from probe import *\n",
 })
 
 SAME = [
@@ -134,6 +139,9 @@ SAME = [
     ("/probe.py", "'imported' in sys.modules"),
     ("/probe.py", "sys.modules['imported'].ran_at_start < os.getpid() + 1"),
     ("/probe.py", "sorted(req.get_config().keys())"),
+    ("/ht/probe.py", "sorted(req.get_options().items())"),
+    ("/ht/probe.py", "req.interpreter"),
+    ("/ht/probe.py", "[req.hlist.directory == req.document_root() + '/', req.hlist.is_location]"),
     ("/nodebug/x", None),
     ("/noreload/stale.py", None),
     ("/reload/changing.py", None),
@@ -190,3 +198,43 @@ def test_init_handler_in_a_directory(pair):
     mine, theirs = pair.both(get("/init/x"))
     assert body(theirs) == b"handler ran after []"
     assert body(mine) == b"handler ran after ['init']"
+
+
+BAD = [
+    "PythonDebug Maybe", "PythonAutoReload", "PythonInterpPerDirectory sometimes", "PythonOption",
+    "PythonOption a b c", "PythonPath", "PythonInterpreter", "PythonImport", "PythonImport onlyone",
+    "PythonMapToStorageHandler x",
+]
+# documented (compatibility.md): modpy reads a handler list when Apache
+# reads the file; mod_python takes these and fails when a request comes
+STRICTER = ["PythonHandler", "PythonHandler mod | ext"]
+
+
+def configtests(tmp_path, line: str) -> list:
+    """apache2 -t of `line` under modpy and under mod_python."""
+    results = []
+    for debian in (False, True):
+        load = f"LoadModule python_module {MOD_PYTHON_SO}\n" if debian else ""
+        root = tmp_path / ("mod_python" if debian else "modpy")
+        root.mkdir()
+        server = Apache(str(root), load + f"<Directory {{htdocs}}>\n{line}\n</Directory>\n" if "Import" not in line
+                        else load + line + "\n", mpm="prefork", load_modpy=not debian)
+        results.append(server.configtest())
+    return results
+
+
+@pytest.mark.parametrize("line", BAD)
+def test_bad_directive(tmp_path, line):
+    """The same verdict from apache2 -t; a refusal names the directive
+    (the words are each module's own)."""
+    mine, theirs = configtests(tmp_path, line)
+    assert mine.returncode == theirs.returncode, (mine.stdout + mine.stderr, theirs.stdout + theirs.stderr)
+    if mine.returncode:
+        assert line.split()[0] in mine.stderr + mine.stdout
+
+
+@pytest.mark.parametrize("line", STRICTER)
+def test_handler_list_checked_at_start(tmp_path, line):
+    mine, theirs = configtests(tmp_path, line)
+    assert theirs.returncode == 0 and mine.returncode != 0
+    assert "PythonHandler: " in mine.stderr
