@@ -120,6 +120,8 @@ WRITE = [
     "req.sendfile(req.document_root() + '/sub/page.txt')",
     "req.sendfile(req.document_root() + '/sub/page.txt', 1, 2)",
     "req.internal_redirect('/sub/page.txt')",
+    "req.internal_redirect('/probe.py?again') if req.prev is None else "
+    "req.write(repr((req.uri, req.args, req.prev.uri, req.prev.args, req.prev.next.args, req.main)))",
     "req.discard_request_body(); req.write('d')",
     "req.set_keepalive(); req.write('k')",
     "req.register_cleanup(lambda data: None, 1); req.write('c')",
@@ -181,3 +183,14 @@ def test_chunked_body_as_the_manual_says(pair, code, expected):
     mine, theirs = pair.both(CHUNKED.replace(b"{}", code.encode()))
     assert b"raised SERVER_RETURN: 411" in theirs
     assert b"\r\n" + expected + b"\r\n0\r\n\r\n" in mine
+
+
+def test_register_cleanup_runs_after_the_request(pair):
+    """req.register_cleanup(callable, data): called with data when the
+    request is done, after the reply."""
+    mark = "req.document_root() + '/cleaned'"
+    mine, theirs = pair.conversation(
+        get(P, f"req.register_cleanup(lambda path: open(path, 'w').write('cleaned up'), {mark}) or 'registered'"),
+        get(P, f"open({mark}).read()"))
+    assert mine == theirs
+    assert body(mine[1]) == b"'cleaned up'"
