@@ -124,6 +124,11 @@ WRITE = [
     "req.write(repr((req.uri, req.args, req.prev.uri, req.prev.args, req.prev.next.args, req.main)))",
     "req.discard_request_body(); req.write('d')",
     "req.set_keepalive(); req.write('k')",
+    "req.headers_out['Content-Type'] = 'text/x-own'; req.write('x')",
+    "req.content_type = 'text/html; charset=utf-8'; req.write('caf\\u00e9')",
+    "req.status = 304; req.write('not sent')",
+    "req.status = 204",
+    "req.set_content_length(10); req.write('short')",
     "req.register_cleanup(lambda data: None, 1); req.write('c')",
     "req.write(repr(req.readline()) + repr(req.read()))",
     "req.write(repr(req.read(3)) + repr(req.readlines()))",
@@ -194,3 +199,20 @@ def test_register_cleanup_runs_after_the_request(pair):
         get(P, f"open({mark}).read()"))
     assert mine == theirs
     assert body(mine[1]) == b"'cleaned up'"
+
+
+@pytest.mark.parametrize("data", ["5", "None", "['list']"])
+def test_write_refuses_what_is_not_text(pair, data):
+    # both raise TypeError; the words are each one's own
+    mine, theirs = pair.both(get(P, f"req.write({data})"))
+    assert body(mine).startswith(b"raised TypeError: ") and body(theirs).startswith(b"raised TypeError: ")
+
+
+@pytest.mark.parametrize("data, expected", [("bytearray(b'bytes array')", b"bytes array!"),
+                                            ("memoryview(b'a view')", b"a view!")])
+def test_write_takes_a_buffer(pair, data, expected):
+    # documented (compatibility.md): req.write() takes any bytes-like object;
+    # mod_python takes str and bytes only
+    mine, theirs = pair.both(get(P, f"req.write({data}); req.write('!')"))
+    assert body(theirs).startswith(b"raised TypeError: argument 1 must be read-only bytes-like object")
+    assert body(mine) == expected
