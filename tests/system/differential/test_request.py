@@ -216,3 +216,25 @@ def test_write_takes_a_buffer(pair, data, expected):
     mine, theirs = pair.both(get(P, f"req.write({data}); req.write('!')"))
     assert body(theirs).startswith(b"raised TypeError: argument 1 must be read-only bytes-like object")
     assert body(mine) == expected
+
+
+WITH_HEADERS = [
+    # (code, request header)
+    ("req.range", "Range: bytes=0-3"), ("req.expecting_100", "Expect: 100-continue"),
+    ("req.meets_conditions()", "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"),
+    ("req.update_mtime(946684800) or req.set_last_modified() or req.meets_conditions()",
+     "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"),
+    ("req.set_etag() or req.meets_conditions()", "If-None-Match: *"),
+    ("req.get_basic_auth_pw(), req.user, req.ap_auth_type", "Authorization: Basic dTpwYXNz"),
+    ("req.get_basic_auth_pw()", "Authorization: Basic !!notbase64"),
+    ("req.get_remote_host(apache.REMOTE_NAME)", "X-Forwarded-For: 10.0.0.1"),
+    ("[req.useragent_ip, req.useragent_addr[0], req.connection.client_ip]", "X-Probe: two"),
+    ("req.headers_in.get('Cookie')", "Cookie: a=1, b=2"),
+    ("sorted(req.headers_in.keys())", "X-Dup: 1\r\nX-Dup: 2"),
+    ("req.headers_in['X-Dup']", "X-Dup: 1\r\nX-Dup: 2"),
+]
+
+
+@pytest.mark.parametrize("code, header", WITH_HEADERS, ids=[c for c, _ in WITH_HEADERS])
+def test_read_with_headers(pair, code, header):
+    pair.same(get(P, code, header))
