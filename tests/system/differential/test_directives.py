@@ -66,6 +66,9 @@ SITE = """
     <Location "/loc">
         PythonOption in.location yes
     </Location>
+    <Directory "{htdocs}/pdb">
+        PythonEnablePdb Off
+    </Directory>
     <Directory "{htdocs}/ht">
         AllowOverride All
     </Directory>
@@ -117,7 +120,7 @@ pair = pair_fixture(SITE, {
     "imported.py": IMPORTED, "failing.py": FAILING, "module/hmod.py": HMOD, "init/hmod.py": HMOD,
     "noreload/stale.py": CHANGING, "reload/changing.py": CHANGING,
     **{f"{d}/probe.py": "from probe import *\n" for d in
-       ("options", "options/deeper", "path", "named", "perdir", "perdirective")},
+       ("options", "options/deeper", "path", "named", "perdir", "perdirective", "pdb")},
     "module/x": "", "init/x": "", "debug/x": "", "nodebug/x": "",
     "ht/.htaccess": "PythonOption from.htaccess yes\nPythonInterpreter ht_name\n", "ht/probe.py": "from probe import *\n",
 })
@@ -140,6 +143,8 @@ SAME = [
     ("/probe.py", "sys.modules['imported'].ran_at_start < os.getpid() + 1"),
     ("/probe.py", "sorted(req.get_config().keys())"),
     ("/ht/probe.py", "sorted(req.get_options().items())"),
+    ("/pdb/probe.py", "sorted(req.get_config().items())"),
+    ("/probe.py", "sys.flags.optimize"),
     ("/ht/probe.py", "req.interpreter"),
     ("/ht/probe.py", "[req.hlist.directory == req.document_root() + '/', req.hlist.is_location]"),
     ("/nodebug/x", None),
