@@ -45,8 +45,7 @@ ScriptSock "{root}/cgid.sock"
 def servers() -> list:
     files = {"cgi/script.py": SCRIPT}
     return [
-        H.Server("modpy", CGIHANDLER, PATH, files=files, expect=EXPECT, modpy=True,
-                 requires=("handlers/cgi", "CGI emulation (mod_python.cgihandler)")),
+        H.Server("modpy", CGIHANDLER, PATH, files=files, expect=EXPECT, modpy=True),
         H.Server("mod_python", H.module("python") + "\n" + CGIHANDLER, PATH, files=files, expect=EXPECT),
         H.Server("mod_cgid", H.module("cgid") + "\n" + CGID, PATH, files=files, expect=EXPECT),
     ]

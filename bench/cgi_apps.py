@@ -25,16 +25,31 @@ PAGES = {
 }
 
 
-def servers(app: str, template: str) -> list:
+def listen_buckets(processes: int) -> str:
+    """A listening socket per group of children (SO_REUSEPORT), so that the
+    kernel spreads the connections over the children.  Without it one child
+    of a threaded MPM may accept all 8 connections while the other idles:
+    harmless to mod_cgid, whose work runs in processes of its own, but a
+    child's Python runs one thread at a time (the GIL), so in-process CGI
+    would then use one core, and spend up to half as much CPU again per
+    request switching between the threads it crowds into that child.  Apache wants a number of
+    children that is a multiple of the number of buckets (cores / ratio)."""
+    cores = os.cpu_count() or 1
+    ratio = next(r for r in range(1, cores + 1) if processes % max(1, cores // r) == 0)
+    return f"ListenCoresBucketsRatio {ratio}\n"
+
+
+def servers(app: str, template: str, processes: int) -> list:
     path, expect = PAGES[app]
+    listen = listen_buckets(processes)
 
     def setup(server: H.Server) -> None:
         apps.make_site(template, os.path.join(server.root, "site"))
         os.chmod(server.root, 0o777)
 
-    return [H.Server(f"modpy-{app}", apps.config("{root}/site", True), path, expect=expect, modpy=True,
-                     setup=setup),
-            H.Server(f"mod_cgid-{app}", apps.config("{root}/site", False), path, expect=expect,
+    return [H.Server(f"modpy-{app}", listen + apps.config("{root}/site", True), path, expect=expect,
+                     modpy=True, setup=setup),
+            H.Server(f"mod_cgid-{app}", listen + apps.config("{root}/site", False), path, expect=expect,
                      setup=setup)]
 
 
@@ -50,7 +65,7 @@ def main() -> int:
     apps.make_template(template)
     ok = True
     for app in args.app or sorted(PAGES):
-        result = H.compare(servers(app, template), f"mod_cgid-{app}", H.options(args),
+        result = H.compare(servers(app, template, args.processes), f"mod_cgid-{app}", H.options(args),
                            f"{app}: {PAGES[app][0]}, {args.connections} connections")
         s = result["summary"]
         modpy, cgid = s[f"modpy-{app}"], s[f"mod_cgid-{app}"]

@@ -96,7 +96,6 @@ class Server:
     modpy: bool = False            # load modpy's shim (False: leave it out)
     shim: Optional[str] = None     # another modpy build's mod_pyshim.so (A/B runs)
     setup: Optional[Callable[["Server"], None]] = None
-    requires: Optional[tuple] = None   # (modpy module, feature): fail clearly when missing
 
     root: str = ""
     port: int = 0
@@ -115,8 +114,6 @@ class Server:
 
     # lifecycle ---------------------------------------------------------
     def start(self, base: str, mpm: str, processes: int, threads: int) -> None:
-        if self.requires:
-            require_modpy(*self.requires)
         self.root = tempfile.mkdtemp(prefix=f"{self.name}-", dir=base)
         self.port = free_port()
         for rel, content in self.files.items():
@@ -228,14 +225,6 @@ class Server:
             except OSError:
                 continue
         return total
-
-
-def require_modpy(module: str, feature: str) -> None:
-    """Fail clearly when modpy does not have a feature a bench needs yet."""
-    base = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "modpy")
-    if not (os.path.exists(os.path.join(base, module + ".py")) or os.path.isdir(os.path.join(base, module))):
-        raise BenchError(f"modpy has no {feature} yet (modpy/{module}.py is missing): "
-                         f"this comparison runs once it lands")
 
 
 # ---------------------------------------------------------------- wrk
@@ -395,7 +384,7 @@ def other_builds(servers: list[Server], against: Optional[str]) -> list[Server]:
             raise BenchError(f"--against {tree}: no {shim} (build that tree: pip install -e {tree})")
         extra.append(Server(f"modpy@{os.path.basename(os.path.normpath(tree))}", mine.body, mine.path,
                             files=dict(mine.files), expect=mine.expect, modpy=True, shim=shim,
-                            setup=mine.setup, requires=mine.requires))
+                            setup=mine.setup))
     return extra
 
 

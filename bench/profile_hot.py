@@ -28,11 +28,11 @@ _lock = threading.Lock()
 _inner = dispatch.phase
 _count = [0]
 
-def phase(r, which, dconf, slot):
+def phase(r, which, config_id):
     with _lock:
         _profile.enable()
         try:
-            return _inner(r, which, dconf, slot)
+            return _inner(r, which, config_id)
         finally:
             _profile.disable()
             _count[0] += 1

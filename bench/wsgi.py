@@ -26,8 +26,7 @@ WSGIScriptAlias /wsgi "{htdocs}/wsgiapp/app.py"
 def servers() -> list:
     files = {"wsgiapp/app.py": WSGI_APP}
     return [
-        H.Server("modpy", MODPY, "/wsgi", files=files, expect=BODY, modpy=True,
-                 requires=("wsgi", "WSGI handler (mod_python.wsgi)")),
+        H.Server("modpy", MODPY, "/wsgi", files=files, expect=BODY, modpy=True),
         H.Server("mod_wsgi", H.module("wsgi") + "\n" + MOD_WSGI, "/wsgi", files=files, expect=BODY),
     ]
 

@@ -279,12 +279,16 @@ typedef struct modpy_dir_conf {
     unsigned int phases;
     int no_file;
     int id;
+    int merged;
+    uint64_t joined;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;
     const char *dir;
 } modpy_dir_conf;
 typedef struct modpy_srv_conf { int id; int connection; } modpy_srv_conf;
-typedef struct modpy_req_conf { unsigned int phases; const char *after; apr_size_t after_len; } modpy_req_conf;
+typedef struct modpy_req_conf {
+    unsigned int phases; const char *after; apr_size_t after_len; request_rec *r; int kept;
+} modpy_req_conf;
 #define MODPY_LAST_PHASE ...
 
 #define OK ...
@@ -444,6 +448,8 @@ const command_rec *ap_find_command_in_modules(const char *cmd_name, module **mod
 /* bodies in Python (modpy/entry.py); the pool cleanup is called from C too */
 extern "Python+C" apr_status_t modpy_pool_cleanup(void *);
 apr_status_t modpy_guarded_pool_cleanup(void *);
+extern "Python+C" apr_status_t modpy_request_done(request_rec *);
+modpy_req_conf *modpy_keep_request(request_rec *r, void **slot);
 extern "Python" const char *modpy_user_directive(cmd_parms *, void *, const char *);
 """
 
@@ -451,7 +457,7 @@ EMBEDDING_API = r"""
 int modpy_boot(int module_index);
 const char *modpy_directive(cmd_parms *cmd, modpy_dir_conf *dconf,
                             modpy_srv_conf *sconf, const char *args);
-int modpy_phase(request_rec *r, int phase, const modpy_dir_conf *dconf, void **rslot);
+int modpy_phase(request_rec *r, int phase, int config);
 int modpy_post_config(apr_pool_t *pconf, server_rec *s);
 void modpy_child_init(apr_pool_t *pchild, server_rec *s);
 apr_status_t modpy_filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
@@ -484,7 +490,7 @@ QUICK_CALLS = frozenset("""
     apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
     modpy_restart_time
     apr_table_elts apr_table_make apr_pcalloc apr_pstrmemdup
-    apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror
+    apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror modpy_keep_request
     apr_dynamic_fn_retrieve
     ap_set_content_type ap_set_content_length ap_set_etag ap_set_last_modified
     ap_update_mtime ap_allow_methods ap_auth_name ap_auth_type

@@ -11,6 +11,7 @@ from modpy import constants as C
 from modpy.core import cleanups, configs, directive_module, globallock, log, runtime
 from modpy.core.ffi import ffi, lib, pstr, text
 from modpy.devloop import debug
+from modpy.objects import request as requests
 from modpy.phases import connections, filters, includes, request, startup
 
 
@@ -49,8 +50,8 @@ def _phase_failed(exc_type, exc, tb) -> None:
 
 
 @ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_phase_failed)
-def modpy_phase(r, which, dconf, slot):
-    return request.phase(r, which, dconf, slot)
+def modpy_phase(r, which, config):
+    return request.phase(r, which, config)
 
 
 @ffi.def_extern(error=C.HTTP_INTERNAL_SERVER_ERROR, onerror=_log_exception)
@@ -86,6 +87,12 @@ def modpy_connection(c, sconf):
 @ffi.def_extern(onerror=_log_exception)
 def modpy_pool_cleanup(data):
     cleanups.run(int(ffi.cast("uintptr_t", data)))
+    return 0
+
+
+@ffi.def_extern(onerror=_log_exception)
+def modpy_request_done(r):
+    requests.request_done(r)
     return 0
 
 

@@ -29,6 +29,40 @@ apr_status_t modpy_guarded_pool_cleanup(void *ticket)
     return rv;
 }
 
+/* The end of a request whose Request object Python still keeps: Python
+ * lets it go (modpy.objects.request), guarded like every pool cleanup. */
+static apr_status_t modpy_kept_request_cleanup(void *data)
+{
+    modpy_req_conf *rconf = data;
+    apr_status_t rv;
+
+    if (!rconf->kept || modpy_python_calls_now.interrupted)
+        return APR_SUCCESS;
+    modpy_call_begins(&modpy_python_calls_now);
+    rv = modpy_request_done(rconf->r);
+    modpy_call_ends(&modpy_python_calls_now);
+    return rv;
+}
+
+/* Python keeps the request's Request object: the request's record, made if
+ * need be, says so, and the request pool's cleanup (registered once) lets
+ * it go if Python has not by then.  Python clears `kept` when it lets go
+ * itself, in the request's last phase: then no cleanup enters Python. */
+modpy_req_conf *modpy_keep_request(request_rec *r, void **slot)
+{
+    modpy_req_conf *rconf = *slot;
+
+    if (!rconf)
+        *slot = rconf = apr_pcalloc(r->pool, sizeof(*rconf));
+    if (!rconf->r) {
+        rconf->r = r;
+        apr_pool_cleanup_register(r->pool, rconf, modpy_kept_request_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    rconf->kept = 1;
+    return rconf;
+}
+
 /* Filters enter Python here, counted like every other call of the shim's
  * (modpy.h, "Dying inside Python" in mod_pyshim.c). */
 static apr_status_t modpy_filter_call(ap_filter_t *f, apr_bucket_brigade *bb, int mode,

@@ -49,7 +49,7 @@ APLOG_USE_MODULE(pyshim);
 static struct {
     int (*boot)(int module_index);
     const char *(*directive)(cmd_parms *, modpy_dir_conf *, modpy_srv_conf *, const char *);
-    int (*phase)(request_rec *, int, const modpy_dir_conf *, void **);
+    int (*phase)(request_rec *, int, int);
     int (*post_config)(apr_pool_t *, server_rec *);
     void (*child_init)(apr_pool_t *, server_rec *);
     void (*register_filter)(const char *name, int input);
@@ -236,9 +236,20 @@ static void *create_dir_config(apr_pool_t *p, char *dir)
     return conf;
 }
 
+/* The id of the merge of these two records' configs, when Python has
+ * resolved the same pair before (modpy.h, `joined`), else 0. */
+static int joined_before(const modpy_dir_conf *base, const modpy_dir_conf *add)
+{
+    apr_uint64_t joined = __atomic_load_n(&add->joined, __ATOMIC_RELAXED);
+    apr_uint64_t base_id = (apr_uint64_t)(base->id ? base->id : base->merged);
+
+    return add->id && base_id && joined >> 32 == base_id ? (int)(joined & 0xffffffffu) : 0;
+}
+
 /* Runs on every request during the location and directory walks, so it
  * stays in C: OR the bits and link the pair.  An empty side merges to the
- * other one unchanged (configs are never written after start-up). */
+ * other one unchanged (configs are never written after start-up but for the
+ * ids Python caches in them). */
 static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     modpy_dir_conf *base = basev, *add = addv, *conf;
@@ -253,6 +264,7 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     conf->base = base;
     conf->add = add;
     conf->dir = add->dir;
+    conf->merged = joined_before(base, add);
     return conf;
 }
 
@@ -376,6 +388,15 @@ static void write_handed_over(request_rec *r)
     }
 }
 
+/* The id of the Python config in effect for the request, if one is known
+ * yet: a leaf's, or the one Python resolved this merged record to (else 0,
+ * and Python resolves it from r->per_dir_config). */
+static int config_id(request_rec *r)
+{
+    const modpy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &pyshim_module);
+    return !dconf ? 0 : dconf->id ? dconf->id : dconf->merged;
+}
+
 static int phase(request_rec *r, int which)
 {
     unsigned int phases = python_phases(r);
@@ -386,8 +407,7 @@ static int phase(request_rec *r, int which)
     if (which >= MODPY_HANDLER && !(phases >> (which + 1)))
         which |= MODPY_LAST_PHASE;
     modpy_call_begins(py.calls);
-    status = py.phase(r, which, ap_get_module_config(r->per_dir_config, &pyshim_module),
-                      &((void **)r->request_config)[pyshim_module.module_index]);
+    status = py.phase(r, which, config_id(r));
     modpy_call_ends(py.calls);
     write_handed_over(r);
     return status;

@@ -38,7 +38,13 @@ enum {
 /* Per-directory record.  A leaf (one <Directory>, <Location>, .htaccess or
  * the server's defaults) has `id` > 0 once a Python directive named it: the
  * key of its parsed config in Python.  A merged record has id 0 and points at
- * the two records it joins; Python resolves the chain to one config.
+ * the two records it joins; Python resolves the chain to one config, once:
+ * `merged` is then that config's id, so the request's later phases read it
+ * straight (0: not yet, or not cacheable because an .htaccess takes part).
+ * `joined`, on a leaf: (the id of a base's config << 32) | the id of its
+ * merge with this leaf, as Python last resolved one; merge_dir_config gives
+ * a later merge of the same two its `merged` id at once (one 64-bit word:
+ * another thread may write it while a merge reads it).
  * `no_file`: as in mod_python, a request whose <Location> names a
  * PythonHandler maps to no file (req.filename None), and Apache's walk of
  * the file system for it (a stat and an .htaccess open per directory) is
@@ -47,6 +53,8 @@ typedef struct modpy_dir_conf {
     unsigned int phases;
     int no_file;        /* a <Location> with a PythonHandler: maps to no file */
     int id;
+    int merged;
+    apr_uint64_t joined;
     const struct modpy_dir_conf *base;
     const struct modpy_dir_conf *add;
     const char *dir;
@@ -64,11 +72,16 @@ typedef struct modpy_srv_conf {
  * bits added by req.add_handler(), and output handed to the shim to write
  * once the phase's Python has returned (the last block of a CGI script
  * that has exited): written then, the GIL already let go, the request takes
- * the GIL once instead of twice. */
+ * the GIL once instead of twice.  `r` and `kept`: Python keeps the
+ * request's Request object for its later phases (modpy_keep_request); a
+ * C cleanup of the request pool enters Python to let it go only if it is
+ * still kept then: the usual request lets it go in its last phase. */
 typedef struct modpy_req_conf {
     unsigned int phases;
     const char *after;                   /* in the request pool */
     apr_size_t after_len;
+    request_rec *r;                      /* set when first kept */
+    int kept;
 } modpy_req_conf;
 
 /* Calls into Python now running in this process, and whether a signal that

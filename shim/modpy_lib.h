@@ -32,10 +32,12 @@
 apr_status_t modpy_filter(ap_filter_t *f, apr_bucket_brigade *bb, int mode,
                           int block, apr_off_t readbytes);
 apr_status_t modpy_pool_cleanup(void *ticket);
+apr_status_t modpy_request_done(request_rec *r);
 
 /* lib_process.c */
 extern modpy_python_calls modpy_python_calls_now;
 apr_status_t modpy_guarded_pool_cleanup(void *ticket);
+modpy_req_conf *modpy_keep_request(request_rec *r, void **slot);
 void modpy_register_filter(const char *name, int input);
 long long modpy_mtime_ns(const char *path);
 apr_time_t modpy_restart_time(void);

@@ -36,6 +36,13 @@ class HandlerEntry:
     def object_name(self) -> str:
         return self.spec.object or self.directive[len("Python"):].lower()
 
+    @cached_property
+    def placed(self) -> dict:
+        """Where this entry's callable was found, by interpreter name
+        (modpy.phases.placement fills it): placed once per configuration,
+        not per request."""
+        return {}
+
     # req.hlist as the manual describes it: handler, silent, directory, parent
     @property
     def handler(self) -> str:
@@ -173,12 +180,13 @@ class ServerConfig:
 
 class Registry:
     """Parsed configs by the id the C records carry, and merged configs by
-    the ids they join.  Safe under threads: entries are only added and
+    the ids they join (a cached merge has an id of its own, which a merged
+    C record then carries).  Safe under threads: entries are only added and
     removed whole, and merging is idempotent."""
 
     def __init__(self) -> None:
         self._configs: dict[int, object] = {}
-        self._merged: dict[tuple[int, ...], DirConfig] = {}
+        self._merged: dict[tuple[int, ...], int] = {}
         self._next = 1
         self._lock = threading.Lock()
         # get(number): a config by its id; the dict's own lookup, with no
@@ -196,17 +204,23 @@ class Registry:
         """Forget a config whose pool is gone, and every merge it was in."""
         self._configs.pop(number, None)
         for key in [k for k in list(self._merged) if number in k]:   # list(): a snapshot
-            self._merged.pop(key, None)
+            self._configs.pop(self._merged.pop(key, 0), None)
 
-    def merged(self, leaves: tuple[int, ...]) -> DirConfig:
-        """The config for a chain of leaf ids, merged left to right, cached
-        when no .htaccess takes part."""
-        config = self._merged.get(leaves)
-        if config is not None:
-            return config
+    def merged(self, leaves: tuple[int, ...]) -> tuple[DirConfig, int]:
+        """The config for a chain of leaf ids, merged left to right, and
+        its id: cached under one when no .htaccess takes part (else 0)."""
+        number = self._merged.get(leaves)
+        if number is not None:
+            return self._configs[number], number
         config = self._configs[leaves[0]]
-        for number in leaves[1:]:
-            config = merge(config, self._configs[number])
-        if config.cacheable:
-            self._merged[leaves] = config
-        return config
+        for leaf in leaves[1:]:
+            config = merge(config, self._configs[leaf])
+        if not config.cacheable:
+            return config, 0
+        with self._lock:
+            number = self._merged.get(leaves)
+            if number is None:
+                number = self._merged[leaves] = self._next
+                self._next += 1
+                self._configs[number] = config
+        return self._configs[number], number

@@ -106,7 +106,10 @@ def server_dir_config(s) -> DirConfig:
 def dir_config(vector) -> DirConfig:
     """The config in effect for an Apache per-directory vector: a request's
     per_dir_config, a server's lookup_defaults."""
-    return resolve(ffi.cast("modpy_dir_conf **", vector)[runtime.module_index])
+    return resolve(ffi.cast(_RECORDS, vector)[runtime.module_index])
+
+
+_RECORDS = ffi.typeof("modpy_dir_conf **")     # parsed once: every request's first phase casts
 
 
 # ---------------------------------------------------------------- configs
@@ -114,11 +117,14 @@ def dir_config(vector) -> DirConfig:
 
 def resolve(dconf) -> DirConfig:
     """The one config in effect for a per-dir record (a leaf, or a chain
-    merged by the shim)."""
+    merged by the shim).  A chain is walked once: its record then carries
+    the merged config's id (`merged`) for the request's later phases, and
+    a merge of two resolved records is remembered for later requests."""
     if not dconf:
         return EMPTY
-    if dconf.id:
-        return registry.get(dconf.id)
+    number = dconf.id or dconf.merged
+    if number:
+        return registry.get(number)
     leaves: list[int] = []
     pending = [dconf]                 # the merge tree, walked base before add
     while pending:
@@ -129,4 +135,18 @@ def resolve(dconf) -> DirConfig:
             leaves.append(node.id)
         else:
             pending += (node.add, node.base)
-    return registry.merged(tuple(leaves)) if leaves else EMPTY
+    if not leaves:
+        return EMPTY
+    config, dconf.merged = registry.merged(tuple(leaves))
+    _remember_join(dconf)
+    return config
+
+
+def _remember_join(dconf) -> None:
+    """A merge of a resolved base with a leaf: the leaf remembers it
+    (`joined`), so the shim gives the next merge of the two its id at once
+    and no later request walks the chain."""
+    add, base = dconf.add, dconf.base
+    base_id = (base.id or base.merged) if base else 0
+    if dconf.merged and add and add.id and base_id:
+        add.joined = base_id << 32 | dconf.merged

@@ -33,8 +33,8 @@ class Stats:
     Recording takes no lock and no Python call: the dispatcher appends to
     `records` (a list's append is one C call, safe under threads) a None
     for each new request and (phase, ns) for each phase; fold() adds them
-    into the totals, when a report asks and whenever `FOLD_AT` have
-    gathered.  (A locked add() per phase cost ~6k instructions a request,
+    into the totals, when a report asks and, checked once a request,
+    whenever `FOLD_AT` have gathered.  (A locked add() per phase cost ~6k instructions a request,
     bench/instructions.py.)"""
 
     FOLD_AT = 1024

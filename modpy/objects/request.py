@@ -138,50 +138,80 @@ def _related(field: str) -> property:
 
 
 def wrap(r) -> Optional["Request"]:
-    """The one Request of a request_rec (made on first sight), or None."""
+    """The one Request of a request_rec (made on first sight, kept until
+    its pool goes), or None."""
     if r == NULL:
         return None
-    slot = ffi.cast("void **", r.request_config) + runtime.module_index
-    return request_for(r, slot)
+    req = request_for(r, False)
+    keep(req)
+    return req
 
 
 # A Request (and each table it hands out) reads memory of the request pool,
 # so it must be cut loose (invalidate) when that pool goes: a handler may
-# keep `req` or `req.headers_in` past the request.  A pool cleanup does it,
-# but a cleanup is a call back into Python at the end of the request, and
-# under load that call waits for the GIL: it was the largest single cost of
-# a request that reads headers.  So it is registered only where needed:
-# for a request kept for later phases, filters or its own cleanups (keep),
-# and, after the last Python phase of any other, only if something outside
-# modpy still holds the Request or one of its tables (modpy.phases.request).
+# keep `req` or `req.headers_in` past the request.  Cutting loose at the
+# pool's end is a call back into Python, and under load that call waits for
+# the GIL: it was the largest single cost of a request that reads headers.
+# So a Request kept only for its request's later phases is let go in the
+# last of them (let_go; the C cleanup modpy_keep_request registered then
+# stays out of Python); one pinned (for a filter, its cleanups, another
+# request's main/prev/next, add_handler) is let go when the pool goes; and
+# after the last Python phase a pool cleanup is registered only if
+# something outside modpy still holds the Request or one of its tables
+# (modpy.phases.request).
 
 _live: dict = {}        # request_rec * (cdata, hashed by address) -> its Request
-_count_request = timing.stats.records.append
+_records = timing.stats.records
+_count_request = _records.append
+_FOLD_AT = timing.Stats.FOLD_AT
+_SLOTS = ffi.typeof("void **")          # a request_config vector (parsed once)
 
 
-def request_for(r, slot, keep_it: bool = True) -> "Request":
+def request_for(r, keep_it: bool = True) -> "Request":
     """The one Request of a request_rec: made at its first Python phase (or
     when a filter or req.main first asks for it) and, when `keep_it`, kept
-    for the others until the request pool goes."""
+    for the others."""
     req = _live.get(r)
     if req is None:
-        req = Request(r, slot)
+        req = Request(r, ffi.cast(_SLOTS, r.request_config) + runtime.module_index)
         _count_request(None)                # one more request (timing.Stats)
+        if len(_records) > _FOLD_AT:
+            timing.stats.fold()
         if keep_it:
-            keep(req)
+            keep(req, pin=False)
     return req
 
 
-def keep(req: "Request") -> None:
-    """Remember a Request for the later phases of its request, and cut it
-    loose when the request pool goes."""
+def keep(req: "Request", pin: bool = True) -> None:
+    """Remember a Request for the later phases of its request and, when
+    `pin`, until the request pool goes, whatever its phases."""
+    if pin:
+        req._pinned = True
     r = req._r
     if r not in _live:
         _live[r] = req
-        cleanups.register(r.pool, lambda: _live.pop(r).invalidate())
+        req._kept = lib.modpy_keep_request(r, req._slot)
+
+
+def let_go(req: "Request") -> bool:
+    """The request's last Python phase has run: a Request kept only for
+    its phases is forgotten now (True); a pinned one stays (False)."""
+    if req._pinned:
+        return False
+    del _live[req._r]
+    req._kept.kept = 0
+    return True
+
+
+def request_done(r) -> None:
+    """The request pool goes with its Request still kept: cut it loose."""
+    req = _live.pop(r, None)
+    if req is not None:
+        req.invalidate()
 
 
 is_kept = _live.__contains__     # is_kept(r): a Request kept for r's later phases (a C call, no frame)
+kept_request = _live.get         # kept_request(r): that Request, or None (the same)
 
 
 # The few content types a site uses, as C strings that live as long as the
@@ -259,6 +289,9 @@ class Request:
     _config = None                           # DirConfig of the phase in progress
     _added: Optional[dict[int, list]] = None # phase number -> entries from add_handler
     _running: Optional[list] = None          # the handler entries of the phase in progress
+    _pinned = False                          # kept until the request pool goes (keep)
+    _host_interpreter = None                 # its virtual host's interpreter name (phases.placement)
+    _kept = None                             # its modpy_req_conf while kept (keep)
     phase: Optional[str] = None              # "PythonHandler" ... while one runs
     hlist = None                             # the handler entry running now
     interpreter: Optional[str] = None
@@ -268,7 +301,6 @@ class Request:
     _body_failed: Optional[int] = None       # the APR status the body broke off with
 
     def __init__(self, r, slot) -> None:
-        self._fresh: set = set()             # handler modules autoreload found unchanged (checked once a request)
         self._r = r
         self._slot = slot                    # our request_config slot (void **)
 

@@ -113,7 +113,7 @@ def _load(state: FilterState, f, req):
         config = req._config
         if config is None:
             config = dir_config(req._r.per_dir_config)
-        interpreter = interpreter_name(config, entry, req._r.server, req)
+        interpreter = interpreter_name(config, entry, None, req)
         req.interpreter = req.interpreter or interpreter
     else:
         server = f.c.base_server

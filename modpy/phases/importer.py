@@ -7,7 +7,8 @@ interpreter in effect: two sites with a `handlers.py` each get two modules.
 Anything else is an ordinary import (sys.modules, shared).
 
 With autoreload on, a file-loaded module is re-executed when its file, or
-the file of any module it imported from its own directory tree, changes;
+the file of any module it imported from its own directory tree, changes
+(looked at, as mod_python does, at most once a second: CHECK_EVERY_NS);
 those modules are re-imported with it.  The new module replaces the old
 only once it has run to the end, so no thread ever sees a half-imported
 module (imports of the tree go through Python's per-module import locks).
@@ -49,7 +50,7 @@ class _Loaded:
     mtimes they had.  `failed` holds the stamps of a broken save, so the
     old module keeps serving until the next save."""
 
-    __slots__ = ("module", "stamps", "checks", "tree", "failed")
+    __slots__ = ("module", "stamps", "checks", "tree", "failed", "due")
 
     def __init__(self, module: types.ModuleType, stamps: dict[str, int], tree: tuple[str, ...]) -> None:
         self.module = module
@@ -58,6 +59,7 @@ class _Loaded:
         self.checks = tuple((os.fsencode(path), stamp) for path, stamp in stamps.items())
         self.tree = tree              # sys.modules names imported from the directory
         self.failed: Optional[dict[str, int]] = None
+        self.due = 0                  # time.monotonic_ns() of the next look at the files
 
 
 def _stamp_after(path: str, started: int) -> int:
@@ -95,7 +97,7 @@ except ImportError:                   # outside Apache (unit tests): os.stat
     pass
 else:
     # Inside Apache, the same through C, holding the GIL: autoreload stats
-    # every request, and os.stat's release of the GIL would hand it to
+    # on the request path, and os.stat's release of the GIL would hand it to
     # another thread each time (see _build_ffi.QUICK_CALLS).
     _mtime_of = _lib.modpy_mtime_ns   # noqa: F811
 
@@ -262,21 +264,27 @@ def module_file(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
     return None
 
 
-_current = threading.local()
+# running.name: the interpreter name the calling thread works for, the one
+# of the handler (or PythonImport) it last loaded a module for or placed
+running = threading.local()
 
 
 def current_interpreter() -> str:
-    """The interpreter name the calling thread works for: the one of the
-    handler (or PythonImport) it last loaded a module for."""
-    return getattr(_current, "name", "main_interpreter")
+    """The interpreter name the calling thread works for."""
+    return getattr(running, "name", "main_interpreter")
 
 
-# (module, directory) -> the file module_file() found, None for a plain
-# import, "" for one that no file can ever be (a dotted name: handlers of
-# mod_python.publisher and the like).  Looked up once; with autoreload, a
-# None again on every request (a file may appear), a file again when it
+# mod_python's pace for autoreload: a module's files (or the directory a
+# plain import's file may appear in) are looked at, at most, once a second,
+# so a request costs no system call for them in between.
+CHECK_EVERY_NS = 1_000_000_000
+
+# (module, directory) -> the file module_file() found (None for a plain
+# import, "" for one that no file can ever be: a dotted name, as handlers of
+# mod_python.publisher and the like), and when to look again for a None
+# under autoreload (a file may appear).  A file is looked for again when it
 # vanishes.
-_files_found: dict[tuple[str, Optional[str]], Optional[str]] = {}
+_files_found: dict[tuple[str, Optional[str]], tuple[Optional[str], int]] = {}
 
 
 def _file_or_never(spec: HandlerSpec, directory: Optional[str]) -> Optional[str]:
@@ -294,31 +302,29 @@ _last_loaded: dict[tuple[str, Optional[str], str], tuple[dict, str, _Loaded]] = 
 
 
 def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
-         autoreload: bool = True, checked: Optional[set] = None) -> types.ModuleType:
-    """The module a handler names.  With autoreload, its files are checked
-    once per request: `checked` holds what this request found fresh
-    already (several phases' handlers in one module stat it once)."""
-    _current.name = interpreter
+         autoreload: bool = True) -> types.ModuleType:
+    """The module a handler names.  With autoreload, its files are looked
+    at again once CHECK_EVERY_NS has passed since the last look."""
+    running.name = interpreter
     hot = (spec.module, directory, interpreter)
     last = _last_loaded.get(hot)
     if last is not None:
         files, path, loaded = last
         if files.get(path) is loaded:
-            if not autoreload or (checked is not None and loaded in checked):
+            if not autoreload:
+                return loaded.module
+            now = time.monotonic_ns()
+            if now < loaded.due:
                 return loaded.module
             if _fresh(loaded):
-                if checked is not None:
-                    checked.add(loaded)
+                loaded.due = now + CHECK_EVERY_NS
                 return loaded.module
-    key = (spec.module, directory)
-    path = _files_found.get(key, False)
-    if path is False or (path is None and autoreload):   # a file may appear
-        path = _files_found[key] = _file_or_never(spec, directory)
+    path = _file_for(spec, directory, autoreload)
     if path:
         try:
             return _load_file(hot, path, autoreload)
         except Vanished:
-            path = _files_found[key] = _file_or_never(spec, directory)
+            path = _file_for(spec, directory, autoreload, again=True)
             if path:
                 return _load_file(hot, path, autoreload)
     ns = _namespaces.get(interpreter)
@@ -331,6 +337,39 @@ def load(spec: HandlerSpec, directory: Optional[str], interpreter: str,
         if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
             module = importlib.import_module(spec.module)
     return module
+
+
+def _file_for(spec: HandlerSpec, directory: Optional[str], autoreload: bool,
+              again: bool = False) -> Optional[str]:
+    """The file a handler module loads from (module_file), looked up once;
+    with autoreload, a plain import's directory again once a second (a
+    file may appear), and `again` after a file vanished."""
+    key = (spec.module, directory)
+    found = _files_found.get(key)
+    if found is not None and not again:
+        path, due = found
+        if path is not None or not autoreload:
+            return path
+        now = time.monotonic_ns()
+        if now < due:
+            return None
+    path = _file_or_never(spec, directory)
+    _files_found[key] = (path, time.monotonic_ns() + CHECK_EVERY_NS)
+    return path
+
+
+def holder(spec: HandlerSpec, directory: Optional[str], interpreter: str,
+           module: types.ModuleType) -> tuple[dict, object, object]:
+    """Where `module`, as load() just gave it, is held: a dict, a key and
+    the value there that stays while the module is the one load() gives
+    (a reload or a new import replaces it)."""
+    last = _last_loaded.get((spec.module, directory, interpreter))
+    if last is not None and last[2].module is module:
+        return last
+    ns = _namespaces.get(interpreter)
+    if ns is not None and ns.imported(spec.module) is module:
+        return ns._by_name, spec.module, module
+    return sys.modules, spec.module, module
 
 
 def _load_file(hot: tuple[str, Optional[str], str], path: str, autoreload: bool) -> types.ModuleType:
@@ -346,7 +385,7 @@ def load_import(spec: HandlerSpec, interpreter: str) -> types.ModuleType:
     interpreters importing it get two copies with their own state (and
     that interpreter's handlers naming it get that copy).  Packages, dotted
     names and extension modules are ordinary, shared imports."""
-    _current.name = interpreter
+    running.name = interpreter
     if not spec.is_path and "." not in spec.module and (
             spec.module not in sys.modules or spec.module in _imported_names):
         found = importlib.machinery.PathFinder.find_spec(spec.module)   # not sys.modules: it may hold another copy

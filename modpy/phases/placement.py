@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import types
 from typing import Optional
 
@@ -32,7 +33,8 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
     the request is mapped to a file (post-read-request, trans), which runs
     in the main interpreter unless PythonInterpreter names one; `req`, the
     request whose file PythonInterpPerDirectory names (none for a
-    connection)."""
+    connection), and whose virtual host names the default (then `server`
+    may be None: read once a request)."""
     if config.interpreter:
         return config.interpreter
     if early:
@@ -43,7 +45,17 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
         path = req.filename
         if path:            # a directory's name is its own (mod_python's rule)
             return path.rstrip("/") + "/" if os.path.isdir(path) else os.path.dirname(path) + "/"
-    name = _hostnames.get(server)           # the virtual host's name (inline: every request asks)
+    if req is None:
+        return host_name(server)
+    name = req._host_interpreter
+    if name is None:
+        name = req._host_interpreter = host_name(req._r.server)
+    return name
+
+
+def host_name(server) -> str:
+    """The default interpreter of a virtual host: its name."""
+    name = _hostnames.get(server)
     if name is None:
         name = _hostnames[server] = text(server.server_hostname) or MAIN
     return name
@@ -54,21 +66,59 @@ def interpreter_name(config: DirConfig, entry: HandlerEntry, server, req=None, e
 _hostnames: dict = {}
 
 
-def load(entry: HandlerEntry, config: DirConfig, interpreter: str, context=None,
-         checked: Optional[set] = None):
+class _Placed:
+    """An entry's callable as placed in one interpreter, taken again
+    without any lookup while it still holds: the same config (an entry may
+    be shared by configs with different PythonPath or PythonAutoReload),
+    sys.path as it was set for it, its module still the one placed (its
+    holder, importer.holder), the name still bound to it, and, with
+    autoreload, until the module's files are due for a look (mod_python's
+    pace: importer.CHECK_EVERY_NS)."""
+
+    __slots__ = ("target", "config", "paths", "where", "key", "value", "names", "due")
+
+    def __init__(self, target, config: DirConfig, held: tuple, names: dict, due: float) -> None:
+        self.target = target
+        self.config = config
+        self.paths = _paths
+        self.where, self.key, self.value = held
+        self.names = names              # the module's namespace
+        self.due = due
+
+
+_clock = time.monotonic_ns
+_NEVER = float("inf")
+
+
+def load(entry: HandlerEntry, config: DirConfig, interpreter: str, context=None):
     """The callable `entry` names, its module imported (or reloaded, with
     PythonAutoReload) into `interpreter` under the config's PythonPath.
-    None for a PythonHandlerModule object that this module lacks.
-    `checked`: the request's record of modules autoreload found fresh."""
-    if config.python_path is not None or entry.directory not in _dirs_added:
-        set_path(config, entry.directory)   # else: nothing for it to do (checked here: every request)
-    module = importer.load(entry.spec, entry.directory, interpreter, config.autoreload is not False, checked)
+    None for a PythonHandlerModule object that this module lacks.  Placed
+    once per entry and interpreter (entry.placed), not per request."""
+    placed = entry.placed.get(interpreter)
+    if (placed is None or placed.config is not config or placed.paths != _paths
+            or placed.where.get(placed.key) is not placed.value
+            or placed.names.get(entry.object_name) is not placed.target or _clock() >= placed.due):
+        return _place(entry, config, interpreter, context)
+    importer.running.name = interpreter
+    return placed.target
+
+
+def _place(entry: HandlerEntry, config: DirConfig, interpreter: str, context):
+    """load() the long way: sys.path, the module imported (or checked and
+    reloaded), the callable found, and where remembered, unless the name
+    walks through a class (instantiated with each request)."""
+    set_path(config, entry.directory)
+    autoreload = config.autoreload is not False
+    module = importer.load(entry.spec, entry.directory, interpreter, autoreload)
     name = entry.object_name
-    if "." not in name:                     # the usual `handler`: one getattr, here
-        target = getattr(module, name, None)
-        if target is not None:
-            return target
-    return importer.resolve(module, name, context, silent=entry.silent)
+    target = getattr(module, name, None) if "." not in name else None
+    if target is None:
+        return importer.resolve(module, name, context, silent=entry.silent)
+    held = importer.holder(entry.spec, entry.directory, interpreter, module)
+    due = _clock() + importer.CHECK_EVERY_NS if autoreload else _NEVER
+    entry.placed[interpreter] = _Placed(target, config, held, vars(module), due)
+    return target
 
 
 _path_lock = threading.Lock()
@@ -76,19 +126,21 @@ _path_applied: Optional[str] = None   # the PythonPath expression sys.path was s
 _path_values: dict[str, list[str]] = {}   # each expression's value, computed once
 _base_path: Optional[list[str]] = None    # sys.path before any PythonPath replaced it
 _dirs_added: set = set()
+_paths = 0          # sys.path's generation: one more each time a PythonPath replaces it
 
 
 def set_path(config: DirConfig, directory: Optional[str]) -> None:
     """PythonPath: sys.path becomes the expression's value when the section
     in effect changes; else the section's directory goes first on sys.path,
     once."""
-    global _path_applied
+    global _path_applied, _paths
     expr = config.python_path
     if expr is not None:
         if expr != _path_applied:
             with _path_lock:
                 sys.path[:] = _path_value(expr)
                 _path_applied = expr
+                _paths += 1
                 _dirs_added.clear()         # a new path: directories go on it again
     elif directory:
         add_directory(directory)

@@ -17,73 +17,88 @@ from modpy.config.model import DirConfig, HandlerEntry, for_file
 from modpy.config.phase_table import PHASES, TRANS, Phase
 from modpy.core import log, runtime
 from modpy.core.clienterror import ClientError
-from modpy.core.configs import resolve
+from modpy.core.configs import dir_config, registry
 from modpy.core.errors import SERVER_RETURN, describe, error_page, error_tail, server_return_value
 from modpy.core.ffi import lib
 from modpy.devloop import debug, timing
 from modpy.objects import table as tables
-from modpy.objects.request import Request, is_kept, request_for
+from modpy.objects.request import Request, is_kept, kept_request, let_go, request_for
 from modpy.phases.placement import interpreter_name, load, log_failure
 from modpy.phases.stack import run_stack, single
 
-_records = timing.stats.records
-_record = _records.append
+_record = timing.stats.records.append
+config_get = registry.get
+_clock = time.perf_counter_ns
 _LAST = lib.MODPY_LAST_PHASE
 _TRANS = TRANS.number
 
 
-def phase(r, which: int, dconf, slot) -> int:
+def phase(r, which: int, config_id: int) -> int:
     """Run the handlers of one phase; the shim's modpy_phase.  The shim
     marks the request's last phase with Python work (MODPY_LAST_PHASE):
     unless a Python filter may still ask for it, its Request is not kept
-    (add_handler() keeps it when it adds work)."""
+    (add_handler() keeps it when it adds work).  `config_id`: the config in
+    effect, when the shim's record knows it already (else 0)."""
     kept = not which & _LAST or runtime.python_filters
     ph = PHASES[which & ~_LAST]
-    req = request_for(r, slot, kept)
-    config = resolve(dconf)
+    req = kept_request(r) or request_for(r, kept)
+    config = config_get(config_id) if config_id else dir_config(r.per_dir_config)
     req._config = config
     req.phase = ph.directive
-    start = time.perf_counter_ns()
+    start = _clock()
     try:
-        return _run_handlers(req, ph, config)
+        configured = config.handlers.get(ph.number, ())
+        if len(configured) != 1 or configured[0].exts or req._added:
+            return run_stack(ph.rule, _entries(req, ph, config), lambda entry: call_handler(req, ph, entry))
+        # the usual phase: one configured handler, called straight (the
+        # general path costs ~10k instructions more: bench/instructions.py)
+        req._running = None
+        status = call_handler(req, ph, configured[0])
+        return single(ph.rule, _then_added(req, ph, status) if req._added else status)
     finally:
-        elapsed = time.perf_counter_ns() - start
+        elapsed = _clock() - start
         _record((ph.directive, elapsed))
-        if len(_records) > timing.Stats.FOLD_AT:
-            timing.stats.fold()
         if config.timing:
             timing.note(req, ph.directive, elapsed)
-        if not kept and not is_kept(r):      # its last phase: what outlives it?
-            held = weakref.ref(req)
-            made = req.__dict__.get("_tables")
-            held_tables = list(map(weakref.ref, made.values())) if made else ()
-            del req, made
-            survivor = held()
-            if survivor is not None:
-                tables.watch(r.pool, survivor)   # its invalidate() covers its tables
-            else:
-                for ref in held_tables:
-                    table = ref()
-                    if table is not None:
-                        tables.watch(r.pool, table)
+        if not kept and (not is_kept(r) or let_go(req)):   # its last phase: what outlives it?
+            refs = _refs(req)
+            del req                          # the last reference, unless the handlers kept one
+            _watch_survivors(r, refs)
 
 
 log.request_entry(phase, lambda local: local["r"])   # records logged below carry its client
 
-def _run_handlers(req: Request, ph: Phase, config: DirConfig) -> int:
-    """The phase's handlers, by the manual's rules (run_stack).  The usual
-    phase, one configured handler and none added, calls it straight: the
-    general path costs ~10k instructions more per request
-    (bench/instructions.py hello)."""
-    configured = config.handlers.get(ph.number, ())
-    if len(configured) != 1 or configured[0].exts or req._added:
-        return run_stack(ph.rule, _entries(req, ph, config), lambda entry: call_handler(req, ph, entry))
-    first = configured[0]
-    req._running = running = [first]
-    status = call_handler(req, ph, first)
-    if len(running) == 1:
-        return single(ph.rule, status)
-    # it added handlers to this phase: they run after it, by the same rules
+
+def _refs(req: Request) -> tuple:
+    """Weak references to a Request and to the tables it made."""
+    made = req.__dict__.get("_tables")
+    return weakref.ref(req), list(map(weakref.ref, made.values())) if made else ()
+
+
+def _watch_survivors(r, refs: tuple) -> None:
+    """A Request that no later phase needs is dropped with its last
+    reference; one that something still holds (or one of its tables) is
+    cut loose when the request pool goes (tables.watch)."""
+    held, held_tables = refs
+    survivor = held()
+    if survivor is not None:
+        tables.watch(r.pool, survivor)   # its invalidate() covers its tables
+        return
+    for ref in held_tables:
+        table = ref()
+        if table is not None:
+            tables.watch(r.pool, table)
+
+
+def _then_added(req: Request, ph: Phase, status: int) -> int:
+    """A lone handler that called req.add_handler() for its own phase: the
+    handlers it added run after it, by the phase's rules (and so do those
+    they add)."""
+    added = req._added.pop(ph.number, None)
+    if not added:
+        return status
+    first = object()
+    req._running = running = [first, *added]
     return run_stack(ph.rule, running, lambda entry: status if entry is first else call_handler(req, ph, entry))
 
 
@@ -108,8 +123,8 @@ def call_handler(req: Request, ph: Phase, entry: HandlerEntry) -> int:
     try:
         target = entry.target
         if target is None:
-            req.interpreter = interpreter_name(config, entry, req._r.server, req, ph.number <= _TRANS)
-            target = load(entry, config, req.interpreter, req, req._fresh)
+            req.interpreter = interpreter = interpreter_name(config, entry, None, req, ph.number <= _TRANS)
+            target = load(entry, config, interpreter, req)
             if target is None and entry.silent:
                 return C.DECLINED             # PythonHandlerModule without this phase
         result = debug.call(target, req) if config.enable_pdb else target(req)

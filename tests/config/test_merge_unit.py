@@ -55,8 +55,9 @@ def test_htaccess_makes_a_merge_uncacheable():
     assert merge(server, htaccess).cacheable is False
     registry = Registry()
     a, b = registry.add(server), registry.add(htaccess)
-    first = registry.merged((a, b))
-    assert registry.merged((a, b)) is not first          # merged afresh each time
+    first, number = registry.merged((a, b))
+    assert number == 0                                   # no id for a record to carry
+    assert registry.merged((a, b))[0] is not first       # merged afresh each time
 
 
 def test_registry_caches_merges_and_forgets_released_configs():
@@ -65,11 +66,13 @@ def test_registry_caches_merges_and_forgets_released_configs():
     outer.options["k"] = "v"
     a, b = registry.add(outer), registry.add(inner)
     assert a != b
-    merged = registry.merged((a, b))
+    merged, number = registry.merged((a, b))
     assert merged.get_options() == {"k": "v"}
-    assert registry.merged((a, b)) is merged
+    assert number not in (0, a, b) and registry.get(number) is merged
+    assert registry.merged((a, b)) == (merged, number)
     registry.release(b)
     assert (a, b) not in registry._merged and b not in registry._configs
+    assert number not in registry._configs               # the merge's id goes with it
     assert registry.get(a) is outer
 
 

@@ -671,9 +671,9 @@ def test_a_phase_without_python_handlers_never_enters_python(apache_factory):
         def handler(req):
             if req.args == "install" and not hasattr(dispatch.phase, "probe"):
                 real = dispatch.phase
-                def probe(r, which, dconf, slot):
+                def probe(r, which, config_id):
                     calls.append((which, text(r.uri)))
-                    return real(r, which, dconf, slot)
+                    return real(r, which, config_id)
                 probe.probe = True
                 dispatch.phase = probe
             req.write(json.dumps({"pid": os.getpid(), "calls": calls}))
