@@ -362,6 +362,7 @@ void apr_table_clear(apr_table_t *t);
 int ap_setup_client_block(request_rec *r, int read_policy);
 int ap_should_client_block(request_rec *r);
 long long modpy_mtime_ns(const char *path);
+apr_time_t modpy_restart_time(void);
 int modpy_table_values(const apr_table_t *t, const char *key, const char **out, int max);
 const char *modpy_table_value(const apr_table_t *t, const char *key);
 apr_size_t modpy_table_joined_length(const apr_table_t *t);
@@ -375,6 +376,7 @@ int ap_map_http_request_error(apr_status_t rv, int status);
 int ap_discard_request_body(request_rec *r);
 void modpy_add_common_vars(request_rec *r);
 void modpy_add_cgi_vars(request_rec *r);
+void modpy_add_handler_cgi_vars(request_rec *r);
 void ap_internal_redirect(const char *new_uri, request_rec *r);
 void ap_internal_redirect_handler(const char *new_uri, request_rec *r);
 int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
@@ -429,6 +431,8 @@ void ap_log_error_(const char *file, int line, int module_index, int level,
 int ap_run_generate_log_id(const conn_rec *c, const request_rec *r, const char **id);
 void ap_log_rerror_(const char *file, int line, int module_index, int level,
                     apr_status_t status, const request_rec *r, const char *fmt, ...);
+void ap_log_cerror_(const char *file, int line, int module_index, int level,
+                    apr_status_t status, const conn_rec *c, const char *fmt, ...);
 
 /* directives declared in Python (modpy/directive_module.py) */
 #define MODULE_MAGIC_NUMBER_MAJOR ...
@@ -478,12 +482,13 @@ C_FILES = sorted(f"shim/{name}" for name in os.listdir(SHIM_DIR)
 # system call: modpy_mtime_ns, autoreload's stat of the handler's own files,
 # which the kernel answers from its cache (a handler tree on a file system
 # that can hang wants PythonAutoReload Off, as production does anyway).
-# modpy_add_common_vars and modpy_add_cgi_vars release it themselves when
+# modpy_add_common_vars, modpy_add_cgi_vars and modpy_add_handler_cgi_vars release it themselves when
 # this request's configuration makes them wait (DNS, ident, a sub-request).
 # A variadic function is called through cffi's generic path, which always
 # releases the GIL: a quick one gets a plain C wrapper (modpy_scan_cgi_headers).
 QUICK_CALLS = frozenset("""
     apr_table_get apr_table_set apr_table_add apr_table_unset apr_table_clear
+    modpy_restart_time
     apr_table_elts apr_table_make apr_pcalloc apr_pstrmemdup
     apr_pool_cleanup_register apr_sockaddr_ip_get apr_strerror modpy_keep_request
     apr_dynamic_fn_retrieve
@@ -495,7 +500,7 @@ QUICK_CALLS = frozenset("""
     ap_add_input_filter ap_add_output_filter
     modpy_bb_empty modpy_bb_eos modpy_bb_flush
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
-    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_scan_cgi_headers
+    modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_add_handler_cgi_vars modpy_scan_cgi_headers
 """.split())
 
 

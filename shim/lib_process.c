@@ -10,6 +10,7 @@
  */
 #include "modpy_lib.h"
 #include <sys/stat.h>
+#include "scoreboard.h"
 
 /* Shared with the shim, which finds it by name (modpy.h). */
 modpy_python_calls modpy_python_calls_now;
@@ -107,3 +108,10 @@ long long modpy_mtime_ns(const char *path)
     return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
 }
 
+
+/* server.restart_time, as mod_python gives it: when the server last
+ * (re)started. */
+apr_time_t modpy_restart_time(void)
+{
+    return ap_scoreboard_image ? ap_scoreboard_image->global->restart_time : 0;
+}

@@ -66,6 +66,29 @@ void modpy_add_cgi_vars(request_rec *r)
     modpy_retake_gil(save);
 }
 
+/* req.add_cgi_vars(), as mod_python 3.5 gives it to handlers: the common
+ * variables, then the CGI ones ap_add_cgi_vars sets, except PATH_TRANSLATED
+ * (a sub-request there) and with REQUEST_URI as r->uri, without the query.
+ * A CGI script gets Apache's own (modpy_add_cgi_vars). */
+void modpy_add_handler_cgi_vars(request_rec *r)
+{
+    apr_table_t *e = r->subprocess_env;
+
+    modpy_add_common_vars(r);
+    apr_table_setn(e, "GATEWAY_INTERFACE", "CGI/1.1");
+    apr_table_setn(e, "SERVER_PROTOCOL", r->protocol);
+    apr_table_setn(e, "REQUEST_METHOD", r->method);
+    apr_table_setn(e, "QUERY_STRING", r->args ? r->args : "");
+    apr_table_setn(e, "REQUEST_URI", r->uri);
+    if (r->path_info && *r->path_info) {
+        apr_table_setn(e, "SCRIPT_NAME",
+                       apr_pstrndup(r->pool, r->uri, ap_find_path_info(r->uri, r->path_info)));
+        apr_table_setn(e, "PATH_INFO", r->path_info);
+    }
+    else
+        apr_table_setn(e, "SCRIPT_NAME", r->uri);
+}
+
 /* A CGI script's header block through Apache's own parser, as mod_cgid
  * reads it, then the framing headers mod_cgid drops are dropped.  Not
  * variadic, unlike ap_scan_script_header_err_strs_ex: cffi calls a variadic
@@ -88,7 +111,9 @@ int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block)
  * 0, or -1 when the write failed, -2 when the flush did. */
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush)
 {
-    if (nbyte > 0 && ap_rwrite(buf, nbyte, r) < 0)
+    if (nbyte <= 0)             /* mod_python's rule: nothing written, nothing flushed */
+        return 0;
+    if (ap_rwrite(buf, nbyte, r) < 0)
         return -1;
     if (flush && ap_rflush(r) < 0)
         return -2;

@@ -40,6 +40,7 @@ apr_status_t modpy_guarded_pool_cleanup(void *ticket);
 modpy_req_conf *modpy_keep_request(request_rec *r, void **slot);
 void modpy_register_filter(const char *name, int input);
 long long modpy_mtime_ns(const char *path);
+apr_time_t modpy_restart_time(void);
 
 /* lib_buckets.c */
 int modpy_bb_empty(apr_bucket_brigade *bb);
@@ -67,6 +68,7 @@ long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_siz
 int modpy_rwrite(request_rec *r, const char *buf, int nbyte, int flush);
 void modpy_add_common_vars(request_rec *r);
 void modpy_add_cgi_vars(request_rec *r);
+void modpy_add_handler_cgi_vars(request_rec *r);
 int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
 
 #endif

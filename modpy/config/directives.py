@@ -79,7 +79,7 @@ def _handler_module(name: str, args: str, where: Where, dconf: DirConfig, sconf:
     for phase in PHASES:
         if phase in (POST_READ_REQUEST, TRANS) and not where.server_level:
             continue
-        entry = HandlerEntry(spec, phase.directive, (), where.directory, where.origin, silent=True,
+        entry = HandlerEntry(spec, phase.directive, (), where.directory, where.origin, silent=1,
                              location=where.location)
         dconf.add_handlers(phase.number, (entry,))
 

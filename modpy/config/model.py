@@ -25,7 +25,7 @@ class HandlerEntry:
     exts: tuple[str, ...] = ()   # `| .ext` restriction, empty for none
     directory: Optional[str] = None   # the section's directory, for the import path
     origin: str = ""             # "file:line" of the directive
-    silent: bool = False         # PythonHandlerModule: a missing object is no error
+    silent: int = 0              # PythonHandlerModule: a missing object is no error (0/1, as hlist shows it)
     target: object = None        # a callable given to req.add_handler()
     location: bool = False       # written in a <Location>: directory is its URL path
 
@@ -47,6 +47,10 @@ class HandlerEntry:
     @property
     def handler(self) -> str:
         return str(self)
+
+    @property
+    def is_location(self) -> int:
+        return int(self.location)
 
     parent = None
 

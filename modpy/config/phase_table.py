@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 
 class Rule(enum.Enum):
-    """How Apache combines handlers in a phase (the manual, 5.1.1)."""
+    """How a phase's stacked handlers go on (the manual, 5.1.1: any other
+    status stops the stack; mod_python 3.5 lets the phases Apache runs all
+    of go on through DECLINED too)."""
 
     RUN_ALL = "run_all"      # OK and DECLINED go on; anything else stops
     RUN_FIRST = "run_first"  # DECLINED goes on; anything else stops
-    CONTENT = "content"      # like RUN_ALL, but the last status is the result
-    IGNORE = "ignore"        # cleanup: every handler runs, results ignored
+    CONTENT = "content"      # OK goes on; anything else stops and is the result
+    IGNORE = "ignore"        # cleanup: OK goes on; anything else stops; the result is ignored
 
 
 @dataclass(frozen=True)

@@ -75,13 +75,15 @@ DIRECTIVES: dict[str, Directive] = {
         "The last phase before the content: fix up headers, notes, the handler.", "fixuphandler", _ALL),
     "PythonHandler": _handler(
         "The content handler: writes the response. Used with `SetHandler mod_python` (or "
-        "`AddHandler mod_python .ext`). Returns the last handler's status; every handler runs "
-        "while they return OK or DECLINED.", "handler", "all run; the last status is the answer"),
+        "`AddHandler mod_python .ext`). The next handler runs only after one returns OK; any other "
+        "status is the answer (DECLINED: Apache's own handler serves the request).", "handler",
+        "the next runs only if one returns OK; the first other status is the answer"),
     "PythonLogHandler": _handler(
         "Runs after the response, when Apache logs the request.", "loghandler", _ALL),
     "PythonCleanupHandler": _handler(
         "Runs as the request's memory is freed, after everything else; results and errors do not "
-        "change the response.", "cleanuphandler", "all run, whatever they return"),
+        "change the response.", "cleanuphandler",
+        "the next runs only if one returns OK; what they return changes nothing"),
     "PythonInputFilter": Directive(
         "handler name", SERVER,
         "Registers `handler` (default function `inputfilter`) as an input filter called `name`; "

@@ -40,6 +40,11 @@ def log_rerror(r, message, level: int = C.APLOG_ERR) -> None:
     lib.ap_log_rerror_(_FILE, 0, runtime.module_index, level & 0xF, 0, r, b"%s", _message(message))
 
 
+def log_cerror(c, message, level: int = C.APLOG_ERR) -> None:
+    """ap_log_cerror: with the connection's client address."""
+    lib.ap_log_cerror_(_FILE, 0, runtime.module_index, level & 0xF, 0, c, b"%s", _message(message))
+
+
 _REQUEST_ENTRIES: dict = {}     # code of an entry point -> its request_rec from its locals
 
 

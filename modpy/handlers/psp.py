@@ -5,7 +5,7 @@
 
 `PSP(req, filename=None, string=None, vars={})` compiles a template (see
 modpy.handlers.pspparser for the language) and `run()` executes it with the globals
-the manual lists: `req`, `psp` (a PSPInstance: set_error_page, apply_data,
+the manual lists: `req`, `psp` (a PSPInterface: set_error_page, apply_data,
 redirect), `form` (a FieldStorage, made only if the code names `form`) and
 `session` (a Session, made only if the code names `session`; unlocked when
 the page ends), plus `vars`.
@@ -22,12 +22,12 @@ import os
 import sys
 import threading
 import types
-from http import HTTPStatus
 from typing import Any, Optional, Union
 
 from modpy import constants as C
 from modpy.core.errors import SERVER_RETURN
 from modpy.handlers.pspparser import Translation, translate
+from modpy.library.util import redirect
 
 _MAX_CACHED = 512
 _cache: dict[tuple, tuple[tuple, types.CodeType, Translation]] = {}
@@ -106,7 +106,7 @@ def _failure_line(translation: Translation, exc: BaseException) -> str:
     return f"{where}, line {line}"
 
 
-class PSPInstance:
+class PSPInterface:
     """The `psp` object a page sees."""
 
     def __init__(self, page: "PSP") -> None:
@@ -129,12 +129,8 @@ class PSPInstance:
         return call(self._page.req, obj, kw)
 
     def redirect(self, location: str, permanent: int = 0) -> None:
-        req = self._page.req
-        if req.bytes_sent:
-            raise OSError("cannot redirect: the page already sent data")
-        req.headers_out["Location"] = location
-        req.status = HTTPStatus.MOVED_PERMANENTLY if permanent else HTTPStatus.FOUND
-        raise SERVER_RETURN(C.DONE)
+        """util.redirect, as mod_python's psp does it."""
+        redirect(self._page.req, location, permanent)
 
 
 class PSP:
@@ -162,7 +158,7 @@ class PSP:
         """Execute the page, writing to the request."""
         req = self.req
         names = _names(self.code)
-        scope: dict = {"req": req, "psp": PSPInstance(self)}
+        scope: dict = {"req": req, "psp": PSPInterface(self)}
         if "form" in names:
             from modpy.handlers.publisher import request_form
             scope["form"] = request_form(req)

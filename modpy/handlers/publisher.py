@@ -39,6 +39,7 @@ from typing import Any, Optional
 from modpy import constants as C
 from modpy.core.credentials import credential_text
 from modpy.core.errors import SERVER_RETURN
+from modpy.library.util import FieldStorage, form_arguments
 from modpy.phases import importer
 
 _UNPUBLISHABLE = (types.ModuleType, type, types.BuiltinFunctionType, types.BuiltinMethodType,
@@ -280,38 +281,22 @@ def request_form(req):
     """The request's form fields (req.form), parsed once."""
     form = getattr(req, "form", None)
     if form is None:
-        from modpy.library.util import FieldStorage
         form = req.form = FieldStorage(req, keep_blank_values=1)
     return form
 
 
-def _field_value(form, name: str) -> Any:
-    values = form.getlist(name)
-    return values[0] if len(values) == 1 else values
-
-
 def call(req, func: Any, extra: Optional[dict] = None) -> Any:
     """Call `func` with req and the form fields its arguments name (and
-    `extra` keyword arguments, which win over fields)."""
+    `extra` keyword arguments, which win over fields), as util.apply_fs_data;
+    the form is read only when an argument may come from it."""
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
         return func()
-    kwargs: dict = {}
-    takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    wanted = [n for n, p in params.items()
-              if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    if takes_all or any(n != "req" for n in wanted):
-        form = request_form(req)
-        names = form.keys() if takes_all else [n for n in wanted if n != "req"]
-        for name in names:
-            if name != "req" and name in form:
-                kwargs[name] = _field_value(form, name)
-    if "req" in params:
-        kwargs["req"] = req
-    if extra:
-        kwargs.update(extra if takes_all else {k: v for k, v in extra.items() if k in params})
-    missing = [n for n in wanted if n not in kwargs and params[n].default is params[n].empty]
+    args = {"req": req, **(extra or {})}
+    needs_form = any(p.kind is p.VAR_KEYWORD or (p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                                                 and name not in args) for name, p in params.items())
+    kwargs, missing = form_arguments(func, request_form(req) if needs_form else None, args)
     if missing:
         _refuse(C.HTTP_BAD_REQUEST, f"{req.uri!r}: missing form field(s) {', '.join(missing)}", req)
     return func(**kwargs)
@@ -335,13 +320,13 @@ def handler(req) -> int:
     obj = traverse(req, module, names)
     type_before = req.content_type
     result = call(req, obj) if callable(obj) else obj
-    if result is None:
-        result = ""
+    if result is None:          # as mod_python: nothing more to send, the content type left alone
+        return C.OK
     if not isinstance(result, bytes):
         result = str(result)
     if req.content_type == type_before or not req.content_type:
         req.content_type = guess_content_type(result) if isinstance(result, str) \
             else "application/octet-stream"
-    if result and not req.header_only:
+    if result:                  # also for HEAD: Apache drops the body and keeps its length
         req.write(result, 0)
     return C.OK

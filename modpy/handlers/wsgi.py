@@ -13,8 +13,9 @@ PATH_INFO the rest of the URI; else SCRIPT_NAME is empty and PATH_INFO the
 whole URI.
 
 Per request the work is kept small, and C calls above all (each one drops
-and retakes the GIL): the environ is read straight from request_rec and a
-raw walk of its tables, decoded latin-1 as PEP 3333 wants ("bytes-as-str");
+and retakes the GIL): the environ is mod_python's CGI variables (one C call
+sets them, as req.add_cgi_vars() does) read by a raw walk of the table,
+decoded latin-1 as PEP 3333 wants ("bytes-as-str");
 a one-block response is written without an extra flush so Apache can give
 it a Content-Length.  Other blocks are flushed one by one, as PEP 3333
 requires.  wsgi.file_wrapper uses req.sendfile when the request object has
@@ -85,33 +86,6 @@ class _Input:
 
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-# as Apache's CGI environment and mod_wsgi: never shown to apps are the
-# credentials, and Proxy (httpoxy: HTTP_PROXY is the proxy an app's HTTP
-# client would use)
-_HIDDEN = {b"authorization", b"proxy-authorization", b"proxy"}
-# ... nor a name with anything but letters, digits and '-': `X_Remote_User`
-# would become the HTTP_X_REMOTE_USER a front proxy vouches for
-_ENV_NAME = re.compile(rb"[A-Za-z0-9-]+\Z")
-_NAMES: dict[bytes, Optional[str]] = {}                  # header name -> environ key
-_MAX_NAMES = 512
-
-
-def _header_key(name: bytes) -> Optional[str]:
-    """The environ key of a request header, None for one apps never see."""
-    key = _NAMES.get(name)
-    if key is None and name not in _NAMES:
-        lower = name.lower()
-        if lower in _HIDDEN or not _ENV_NAME.match(name):
-            key = None
-        elif lower == b"content-type":
-            key = "CONTENT_TYPE"
-        elif lower == b"content-length":
-            key = "CONTENT_LENGTH"
-        else:
-            key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
-        if len(_NAMES) < _MAX_NAMES:        # hostile names cannot grow it without bound
-            _NAMES[name] = key
-    return key
 
 
 def _entries(t):
@@ -163,10 +137,13 @@ def _base_uri(req) -> Optional[str]:
 
 def environ(req, base_uri: Optional[str]) -> dict:
     """The PEP 3333 environ of this request, all strings latin-1 decoded:
-    the environment variables Apache set for the request (SetEnv, mod_ssl's
-    HTTPS ...), the request headers as HTTP_* (those CGI hides left out)
-    and the CGI request variables, read straight from request_rec."""
+    what mod_python's gateway starts from, the CGI variables of
+    req.add_cgi_vars() (the environment Apache set for the request, the
+    request headers as HTTP_* less those CGI hides: credentials, Proxy, names
+    with other than letters, digits and '-'), then SCRIPT_NAME and PATH_INFO
+    split by the base URI, and the wsgi.* keys."""
     r = req._r
+    lib.modpy_add_handler_cgi_vars(r)
     string = ffi.string
     env: dict = {}
     entries, n = _entries(r.subprocess_env)
@@ -174,33 +151,9 @@ def environ(req, base_uri: Optional[str]) -> dict:
         e = entries[i]
         if e.key != NULL:
             env[string(e.key).decode("latin-1")] = string(e.val).decode("latin-1") if e.val != NULL else ""
-    entries, n = _entries(r.headers_in)
-    for i in range(n):
-        e = entries[i]
-        if e.key == NULL:
-            continue
-        key = _header_key(string(e.key))
-        if key is not None:
-            value = string(e.val).decode("latin-1") if e.val != NULL else ""
-            env[key] = env[key] + ", " + value if key in env and key.startswith("HTTP_") else value
     env["SCRIPT_NAME"], env["PATH_INFO"] = split_uri(
         string(r.uri).decode("latin-1") if r.uri != NULL else "", base_uri)
-    if r.user != NULL:
-        env["REMOTE_USER"] = string(r.user).decode("latin-1")
-    if r.ap_auth_type != NULL:
-        env["AUTH_TYPE"] = string(r.ap_auth_type).decode("latin-1")
-    env["REQUEST_METHOD"] = string(r.method).decode("latin-1")
-    env["QUERY_STRING"] = string(r.args).decode("latin-1") if r.args != NULL else ""
-    env["SERVER_PROTOCOL"] = string(r.protocol).decode("latin-1")
-    env["REQUEST_URI"] = string(r.unparsed_uri).decode("latin-1")
-    env["REMOTE_ADDR"] = string(r.useragent_ip).decode("latin-1")
     https = env.get("HTTPS", "").lower() in ("on", "1")
-    host = env.get("HTTP_HOST", "")
-    name, colon, port = host.rpartition(":") if host.rpartition(":")[2].isdigit() else (host, "", "")
-    server = r.server
-    env["SERVER_NAME"] = name or (string(server.server_hostname).decode("latin-1")
-                                  if server.server_hostname != NULL else "localhost")
-    env["SERVER_PORT"] = port or str(server.port or (443 if https else 80))
     multithread, multiprocess = _server_constants()
     env["wsgi.version"] = (1, 0)
     env["wsgi.url_scheme"] = "https" if https else "http"

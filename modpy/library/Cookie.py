@@ -80,11 +80,6 @@ class Cookie:
             value = _expires_text(value)
         object.__setattr__(self, key, value)
 
-    def __getattr__(self, key: str):
-        if key in _ATTRIBUTES:
-            return None                               # an attribute never set
-        raise AttributeError(key)
-
     @classmethod
     def _incoming(cls, name: str, value: str, **kw) -> Optional["Cookie"]:
         """A cookie as a client sent it: no checks on what it contains."""
@@ -170,10 +165,10 @@ def _parse(s: str, cls, names=None, **kw) -> dict:
                 pass                            # an attribute we cannot use: left out
             continue
         current = None
-        if value is None or name.startswith("$") or (names is not None and name not in names) \
-                or name in cookies:
+        if name.startswith("$") or (names is not None and name not in names) or name in cookies:
             continue
-        current = cookies[name] = cls._incoming(name, value, **kw)
+        # a name without "=" is a cookie with an empty value, as in mod_python
+        current = cookies[name] = cls._incoming(name, "" if value is None else value, **kw)
     return {name: c for name, c in cookies.items() if c is not None}
 
 

@@ -118,6 +118,8 @@ class BaseSession(dict):
         self._timeout = timeout or DFT_TIMEOUT
         self._sid = None
 
+        if sid and not valid_sid(sid):       # one the caller gave: mod_python's error
+            raise ValueError(f"Invalid Session ID: sid={sid}")
         sid = sid or self._sid_from_cookie()
         if valid_sid(sid):
             self._sid = sid
@@ -223,7 +225,6 @@ class BaseSession(dict):
         """Delete the session and tell the client to drop its cookie."""
         cookie = self._new_cookie()
         cookie.expires = 0
-        cookie.max_age = 0
         set_cookie_header(self._req.err_headers_out, cookie)
         self.delete()
         self._invalid = True

@@ -51,7 +51,7 @@ def import_module(module_name: str, autoreload: Optional[bool] = None, log: bool
     return module
 
 
-def stat(fname: str, wanted: int = APR_FINFO_NORM) -> "StatResult":
+def stat(fname: str, wanted: int = APR_FINFO_NORM) -> records.FileInfo:
     """apr_stat(): a finfo tuple, assignable to req.finfo (filetype
     APR_NOFILE when there is no such file)."""
     raw = ffi.new("apr_finfo_t *")
@@ -59,7 +59,8 @@ def stat(fname: str, wanted: int = APR_FINFO_NORM) -> "StatResult":
     if lib.apr_pool_create_ex(pool, NULL, NULL, NULL) != 0:
         raise MemoryError("cannot create an APR pool")
     try:
-        status = lib.apr_stat(raw, to_bytes(os.fspath(fname), "file name"), wanted, pool[0])
+        name = to_bytes(os.fspath(fname), "file name")    # raw.fname points into it
+        status = lib.apr_stat(raw, name, wanted, pool[0])
         info = records.file_info(raw)
     finally:
         raw.fname = raw.name = NULL      # they pointed into the pool going now
@@ -67,21 +68,8 @@ def stat(fname: str, wanted: int = APR_FINFO_NORM) -> "StatResult":
     if status not in (0, lib.APR_INCOMPLETE) and raw.filetype:
         from modpy.objects.brigade import os_error
         raise os_error(status, f"stat {fname!r} failed")
-    result = StatResult(info)
-    result._raw = raw
-    return result
-
-
-class StatResult(tuple):
-    """apache.stat()'s result: a finfo tuple (FINFO_* indexes, or names)."""
-
-    _fields = records.FileInfo._fields
-
-    def __getattr__(self, name):
-        try:
-            return self[self._fields.index(name)]
-        except ValueError:
-            raise AttributeError(name) from None
+    info._raw = raw                      # what req.finfo = ... copies
+    return info
 
 
 def register_cleanup(callable, data=None) -> None:
@@ -141,3 +129,17 @@ def __getattr__(name: str):
 
 MODULE_MAGIC_NUMBER_MAJOR = lib.MODULE_MAGIC_NUMBER_MAJOR
 MODULE_MAGIC_NUMBER_MINOR = lib.MODULE_MAGIC_NUMBER_MINOR
+
+
+def build_cgi_env(req) -> dict:
+    """The CGI environment of a request as a dict (mod_python's, which
+    scripts ported from CGI call): req.add_cgi_vars()'s variables, the
+    request's Authorization header as HTTP_AUTHORIZATION, and
+    GATEWAY_INTERFACE naming Python's CGI."""
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    env["GATEWAY_INTERFACE"] = "Python-CGI/1.1"
+    authorization = req.headers_in.get("Authorization")
+    if authorization is not None:
+        env["HTTP_AUTHORIZATION"] = authorization
+    return env

@@ -90,7 +90,8 @@ class Connection:
 
     # methods ---------------------------------------------------------
     def log_error(self, message, level: int = C.APLOG_ERR) -> None:
-        log.log_error(message, level, self._c.base_server)
+        """ap_log_cerror, as mod_python's: the line names the client."""
+        log.log_cerror(self._c, message, level)
 
     def _brigade(self, attr: str):
         bb = getattr(self, attr)

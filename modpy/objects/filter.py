@@ -42,7 +42,7 @@ class Filter:
     def __init__(self, f, bb, mode: int, block: int, readbytes: int, state: FilterState, req) -> None:
         self._f, self._bb, self._state = f, bb, state
         self._mode, self._block, self._readbytes = mode, block, readbytes
-        self.is_input = mode >= 0
+        self.is_input = int(mode >= 0)      # 0/1, as mod_python shows it
         self.req = req
         self.name = text(lib.modpy_filter_name(f))
         self.softspace = 0
@@ -50,8 +50,8 @@ class Filter:
         self._progress = False       # did this call consume or produce anything
 
     @property
-    def closed(self) -> bool:
-        return self._state.closed
+    def closed(self) -> int:
+        return int(self._state.closed)
 
     # reading ---------------------------------------------------------
     def _source(self):

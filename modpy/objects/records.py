@@ -2,18 +2,21 @@
 (req.finfo, apache.stat) and a parsed URI (req.parsed_uri).
 
 Tuples with names, so both `finfo[apache.FINFO_SIZE]` (mod_python's way)
-and `finfo.size` work.
+and `finfo.size` work; a file's status also has the member names and the
+repr of mod_python's `mp_finfo` (`finfo.protection`, `finfo.inode` ...).
 """
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple, Optional
 
+from modpy import constants as C
 from modpy.core.ffi import NULL, ffi, lib, text
 
 USEC = 1_000_000
 
 
-class FileInfo(NamedTuple):
+class _FileFields(NamedTuple):
     mode: Optional[int]
     ino: Optional[int]
     dev: Optional[int]
@@ -21,12 +24,32 @@ class FileInfo(NamedTuple):
     uid: Optional[int]
     gid: Optional[int]
     size: Optional[int]
-    atime: Optional[float]
-    mtime: Optional[float]
-    ctime: Optional[float]
+    atime: Optional[int]
+    mtime: Optional[int]
+    ctime: Optional[int]
     fname: Optional[str]
     name: Optional[str]
     filetype: int
+
+
+class FileInfo(_FileFields):
+    """req.finfo and apache.stat(): the FINFO_* indexes and names above,
+    plus mod_python's member names and `valid` (the APR_FINFO_* bits APR
+    filled), and mod_python's repr, which handlers print and log."""
+
+    valid: Optional[int] = None
+
+    protection = property(operator.itemgetter(0))
+    inode = property(operator.itemgetter(1))
+    device = property(operator.itemgetter(2))
+    user = property(operator.itemgetter(4))
+    group = property(operator.itemgetter(5))
+
+    _SHOWN = ("fname", "filetype", "valid", "protection", "user", "group", "size", "inode",
+              "device", "nlink", "atime", "mtime", "ctime", "name")
+
+    def __repr__(self) -> str:
+        return "{%s}" % ", ".join(f"{name!r}: {getattr(self, name)!r}" for name in self._SHOWN)
 
 
 class ParsedURI(NamedTuple):
@@ -42,13 +65,28 @@ class ParsedURI(NamedTuple):
 
 
 def file_info(f) -> FileInfo:
-    """An apr_finfo_t as FileInfo; fields APR did not fill are None."""
+    """An apr_finfo_t as FileInfo; fields APR did not fill (their bit not
+    in f.valid: what they hold is garbage) are None.  Times are whole
+    seconds, as mod_python gives them."""
     if not f.filetype:
         return FileInfo(*([None] * 12), 0)
-    return FileInfo(int(f.protection), int(f.inode), int(f.device), int(f.nlink),
-                    int(f.user), int(f.group), int(f.size),
-                    f.atime / USEC, f.mtime / USEC, f.ctime / USEC,
-                    text(f.fname), text(f.name), int(f.filetype))
+    valid = int(f.valid)
+    info = FileInfo(*(read(f) if valid & bit == bit else None for bit, read in _FILE_FIELDS),
+                    text(f.fname), text(f.name) if valid & C.APR_FINFO_NAME else None,
+                    int(f.filetype))
+    info.valid = valid
+    return info
+
+
+# FileInfo's fields up to ctime: the APR_FINFO_* bits that say APR filled
+# each, and how it reads
+_FILE_FIELDS = (
+    (C.APR_FINFO_PROT, lambda f: int(f.protection)), (C.APR_FINFO_INODE, lambda f: int(f.inode)),
+    (C.APR_FINFO_DEV, lambda f: int(f.device)), (C.APR_FINFO_NLINK, lambda f: int(f.nlink)),
+    (C.APR_FINFO_USER, lambda f: int(f.user)), (C.APR_FINFO_GROUP, lambda f: int(f.group)),
+    (C.APR_FINFO_SIZE, lambda f: int(f.size)), (C.APR_FINFO_ATIME, lambda f: f.atime // USEC),
+    (C.APR_FINFO_MTIME, lambda f: f.mtime // USEC), (C.APR_FINFO_CTIME, lambda f: f.ctime // USEC),
+)
 
 
 def parsed_uri(u) -> ParsedURI:

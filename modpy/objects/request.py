@@ -50,7 +50,7 @@ from modpy.objects.typenames import mod_python_type
 def _member(field: str, read: Callable, write: Optional[Callable] = None) -> property:
     if write is None:
         def write(req, value) -> None:
-            raise AttributeError(f"req.{field} is read-only")
+            raise AttributeError(f"attribute '{field}' of 'mp_request' objects is not writable")
     return property(read, write)
 
 
@@ -245,7 +245,7 @@ class Request:
     status = _int("status", writable=True)
     method = _str("method")
     method_number = _int("method_number")
-    allowed = _int("allowed", writable=True)
+    allowed = _int("allowed")
     allowed_xmethods = _strings("allowed_xmethods")
     sent_bodyct = _int("sent_bodyct")
     bytes_sent = _int("bytes_sent")
@@ -265,7 +265,7 @@ class Request:
     notes = _table("notes")
     content_languages = _strings("content_languages")
     handler = _str("handler", writable=True)
-    content_encoding = _header_str("content_encoding")
+    content_encoding = _str("content_encoding")
     vlist_validator = _header_str("vlist_validator")
     user = _str("user", writable=True, decode=credential_text)
     ap_auth_type = _str("ap_auth_type", writable=True)
@@ -358,8 +358,7 @@ class Request:
         """Set from apache.stat(), as after changing req.filename."""
         raw = getattr(value, "_raw", None)
         if raw is None:
-            raise TypeError("req.finfo takes what apache.stat() returns, "
-                            f"not {type(value).__name__}")
+            raise TypeError("finfo must be a finfoobject")     # mod_python's words
         r = self._r
         r.finfo = raw[0]
         r.finfo.fname = NULL if value.fname is None else pstr(r.pool, value.fname)
@@ -566,14 +565,20 @@ class Request:
         lib.modpy_add_common_vars(self._r)
 
     def add_cgi_vars(self) -> None:
-        """ap_add_cgi_vars: GATEWAY_INTERFACE, SCRIPT_NAME, PATH_INFO ... too."""
-        lib.modpy_add_cgi_vars(self._r)
+        """The common variables and GATEWAY_INTERFACE, SCRIPT_NAME, PATH_INFO
+        ... as mod_python sets them: no PATH_TRANSLATED (it would cost a
+        sub-request), REQUEST_URI without the query."""
+        lib.modpy_add_handler_cgi_vars(self._r)
 
     def internal_redirect(self, new_uri: Union[str, bytes]) -> None:
         """Serve `new_uri` instead, as a new request in this connection."""
         lib.ap_internal_redirect(pstr(self._r.pool, new_uri, "uri"), self._r)
 
     # HTTP helpers -----------------------------------------------------
+    def send_http_header(self) -> None:
+        """Nothing: Apache sends the headers with the first body data (the
+        manual keeps the name for handlers written for Apache 1.3)."""
+
     def meets_conditions(self) -> int:
         """ap_meets_conditions: OK, or HTTP_NOT_MODIFIED / PRECONDITION_FAILED
         from the If-* headers against ETag and Last-Modified."""

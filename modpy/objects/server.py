@@ -6,12 +6,13 @@ from typing import Optional
 from modpy import constants as C
 from modpy.core import cleanups, log
 from modpy.core.configs import server_dir_config
-from modpy.core.ffi import NULL, ffi, text
+from modpy.core.ffi import NULL, ffi, lib, text
 from modpy.objects import records
 from modpy.objects.table import Table
 from modpy.objects.typenames import mod_python_type
 
 _USEC = records.USEC
+_MPMQ_GENERATION = 15             # ap_mpm.h's AP_MPMQ_GENERATION
 
 
 # server_rec address -> its options table (a child's server_recs live as long as it)
@@ -46,6 +47,15 @@ class Server:
     limit_req_line = property(lambda self: int(self._s.limit_req_line))
     limit_req_fieldsize = property(lambda self: int(self._s.limit_req_fieldsize))
     limit_req_fields = property(lambda self: int(self._s.limit_req_fields))
+    # the process's, whichever server asks
+    restart_time = property(lambda self: lib.modpy_restart_time() / _USEC)
+
+    @property
+    def my_generation(self) -> int:
+        """This child's generation (the restarts it was started after)."""
+        generation = ffi.new("int *")
+        lib.ap_mpm_query(_MPMQ_GENERATION, generation)
+        return generation[0]
 
     @property
     def next(self) -> Optional["Server"]:

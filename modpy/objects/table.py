@@ -74,8 +74,11 @@ class Table(MutableMapping):
         weakref.finalize(self, lib.apr_pool_destroy, holder[0]).atexit = False
         if t is not None:
             pairs = t.items() if hasattr(t, "items") else t
-            for key, value in pairs:
-                self[key] = value
+            for i, pair in enumerate(pairs):
+                if len(pair) != 2:         # dict's words, as mod_python's
+                    raise ValueError(f"table update sequence element #{i} has length {len(pair)}; "
+                                     "2 is required")
+                self[pair[0]] = pair[1]
 
     def invalidate(self) -> None:
         """Forget the APR table (its pool is being destroyed): `_t` is
@@ -104,7 +107,17 @@ class Table(MutableMapping):
         joined = ffi.new("char[]", length)
         lib.modpy_table_join(t, joined)
         fields = iter(ffi.unpack(joined, length - 1).decode(ENCODING, ERRORS).split("\0"))
-        return list(zip(fields, fields))
+        pairs = list(zip(fields, fields))
+        if any(not value for _, value in pairs):
+            pairs = self._valueless_as_none(pairs)
+        return pairs
+
+    def _valueless_as_none(self, pairs: list) -> list:
+        """An entry Apache added without a value reads None, as by key
+        (the join gave it as ""); keys are never NULL in a request's tables."""
+        entries = ffi.cast("apr_table_entry_t *", lib.apr_table_elts(self._t).elts)
+        return [(key, None if not value and entries[i].val == NULL else value)
+                for i, (key, value) in enumerate(pairs)]
 
     def keys(self) -> list[str]:  # type: ignore[override]
         return [k for k, _ in self.items()]
@@ -226,8 +239,8 @@ class Table(MutableMapping):
 
     def __repr__(self) -> str:
         """As mod_python shows a table: like a dict, every entry (a key
-        with several values once for each)."""
-        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self.items()) + "}"
+        with several values once for each), the last entry first."""
+        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in reversed(self.items())) + "}"
 
 
 # ------------------------------------------------------------ lifetimes

@@ -18,21 +18,19 @@ def run_stack(rule: Rule, handlers: Iterable[T], call: Callable[[T], int]) -> in
     statuses by `rule`.  Given a list, what is appended to it while it runs
     (req.add_handler() for the running phase) runs too."""
     result = DECLINED
+    goes_on = _GOES_ON[rule]
     for handler in handlers:
         status = call(handler)
-        if rule is Rule.IGNORE:
-            continue
-        if rule is Rule.RUN_FIRST:
-            if status != DECLINED:
-                return status
-            continue
-        if status not in (OK, DECLINED):
-            return status
-        if rule is Rule.CONTENT:
-            result = status
-        elif status == OK:
+        if status not in goes_on:
+            return OK if rule is Rule.IGNORE else status
+        if status == OK:
             result = OK
     return OK if rule is Rule.IGNORE else result
+
+
+# the statuses after which the next handler of the stack runs
+_GOES_ON = {Rule.RUN_ALL: (OK, DECLINED), Rule.RUN_FIRST: (DECLINED,), Rule.CONTENT: (OK,),
+            Rule.IGNORE: (OK,)}
 
 
 def single(rule: Rule, status: int) -> int:

@@ -106,7 +106,7 @@ def test_output_filters_by_name(apache_factory):
     r = server.post("/up", content=b"abc")
     assert r.status_code == 200 and r.text == "BODY=ABC\nLINE TWO\n", server.error_log()
     r = server.get("/static/page.txt")
-    assert r.text == "1:static page\n2:second line\n('counting', False, False)", server.error_log()
+    assert r.text == "1:static page\n2:second line\n('counting', 0, 0)", server.error_log()
     assert server.get("/plain?add").text == "BODY=\nLINE TWO\n"
     assert server.get("/plain?register").text == "BODY=\nLINE TWO\n"
     assert server.get("/plain").text == "body=\nline two\n"

@@ -268,7 +268,7 @@ def test_trans_handler_ok_ends_translation(apache_factory):
     assert server.get("/f.txt").text == "from htdocs\n"
 
 
-def test_response_handlers_stack_and_last_status_wins(apache_factory):
+def test_response_handlers_stack_until_one_is_not_ok(apache_factory):
     server = _results_server(apache_factory, {
         "both": "SetHandler mod_python\nPythonHandler r::write_a r::write_declined r::write_b",
         "lines": "SetHandler mod_python\nPythonHandler r::write_a\nPythonHandler r::write_b",
@@ -280,8 +280,8 @@ def test_response_handlers_stack_and_last_status_wins(apache_factory):
             PythonHandler r::declined
         </Directory>
     """)
-    r = server.get("/both")
-    assert (r.status_code, r.text) == (200, "a-b")
+    r = server.get("/both")     # DECLINED ends the stack (mod_python 3.5): Apache's default
+    assert r.status_code == 200 and r.text.startswith("a-<!DOCTYPE")    # handler's 404 page follows
     assert server.get("/lines").text == "ab"
     r = server.get("/stop")
     assert (r.status_code, ran(r)) == (403, ["forbid"])

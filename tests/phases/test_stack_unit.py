@@ -49,8 +49,9 @@ def test_run_first(statuses, result, called):
 
 
 @pytest.mark.parametrize("statuses,result,called", [
-    ((OK, DECLINED), DECLINED, [0, 1]),        # the last status is the result
-    ((DECLINED, OK), OK, [0, 1]),
+    ((OK, DECLINED, OK), DECLINED, [0, 1]),    # only OK goes on, as in mod_python 3.5
+    ((DECLINED, OK), DECLINED, [0]),
+    ((OK, OK), OK, [0, 1]),
     ((OK, HTTP_FORBIDDEN, OK), HTTP_FORBIDDEN, [0, 1]),
     ((), DECLINED, []),
 ])
@@ -60,10 +61,15 @@ def test_content(statuses, result, called):
     assert seen == called
 
 
-def test_ignore_runs_everything():
-    calls, seen = stack(HTTP_FORBIDDEN, DECLINED, OK)
+@pytest.mark.parametrize("statuses,called", [
+    ((OK, OK, OK), [0, 1, 2]),
+    ((OK, DECLINED, OK), [0, 1]),              # only OK goes on, as in mod_python 3.5
+    ((HTTP_FORBIDDEN, OK), [0]),
+])
+def test_ignore_stops_but_is_ignored(statuses, called):
+    calls, seen = stack(*statuses)
     assert run_stack(Rule.IGNORE, calls, call) == OK
-    assert seen == [0, 1, 2]
+    assert seen == called
 
 
 def test_run_stack_takes_handlers_appended_while_it_runs():

@@ -283,7 +283,7 @@ def _script_file(req: Request, filename: str) -> Optional[tuple[bool, tuple]]:
 
 def _serve(req: Request, filename: str, code) -> int:
     req.add_common_vars()
-    req.add_cgi_vars()
+    lib.modpy_add_cgi_vars(req._r)      # Apache's own, as mod_cgid gives a script
     body, body_error = _read_body(req)
     nph = is_nph(filename)
     if nph:
