@@ -325,15 +325,20 @@ def test_wsgi_uri_outside_the_base_uri_is_404(server):
 
 # response splitting -------------------------------------------------------------
 
-@pytest.mark.parametrize("name, field", [("ct", "req.content_type"), ("ce", "req.content_encoding"),
-                                         ("sl", "req.status_line"), ("vv", "req.vlist_validator"),
-                                         ("am", "a method name")])
-def test_request_fields_refuse_line_breaks(server, name, field):
+@pytest.mark.parametrize("name, refusal", [
+    ("ct", "ValueError: req.content_type must not contain a CR or LF character"),
+    ("sl", "ValueError: req.status_line must not contain a CR or LF character"),
+    ("vv", "ValueError: req.vlist_validator must not contain a CR or LF character"),
+    ("am", "ValueError: a method name must not contain a CR or LF character"),
+    # read-only, as in mod_python 3.5: no value at all gets in
+    ("ce", "AttributeError: attribute 'content_encoding' of 'mp_request' objects is not writable"),
+])
+def test_request_fields_refuse_line_breaks(server, name, refusal):
     log = LogSince(server)
     reply = exchange(server, b"GET /h/%s HTTP/1.0\r\nHost: x\r\n\r\n" % name.encode())
     assert reply.startswith(b"HTTP/1.1 500 "), reply[:300]
     assert not re.search(rb"(?im)^x-injected", reply) and b"should not be sent" not in reply
-    assert f"ValueError: {field} must not contain a CR or LF character" in str(log)
+    assert refusal in str(log)
 
 
 # sessions ----------------------------------------------------------------------
