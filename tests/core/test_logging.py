@@ -91,9 +91,11 @@ def test_records_outside_a_request_have_no_client(apache_factory, tmp_path):
         PythonPath "sys.path + [{str(tmp_path)!r}]"
     """)
     (tmp_path / "startup_logger.py").write_text(f"""
-import logging
+import logging, os
 record = logging.getLogger("boot").makeRecord("boot", logging.INFO, "", 0, "x", (), None)
-open({str(out)!r}, "w").write(repr((record.client, record.log_id)))
+with open({str(out)!r} + ".tmp", "w") as f:           # whole, then in place: the test polls for it
+    f.write(repr((record.client, record.log_id)))
+os.replace({str(out)!r} + ".tmp", {str(out)!r})
 """)
     os.chmod(tmp_path / "startup_logger.py", 0o644)
     server.start()
