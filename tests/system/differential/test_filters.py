@@ -178,8 +178,9 @@ def test_same(pair, raw):
                                                         r.partition(b"X-Code: ")[2].split(b"\r\n")[0].decode()
                                                         for r, _ in MANUAL])
 def test_where_debian_is_broken(pair, raw, expected):
-    mine, theirs = pair.both(raw)
-    assert mine != theirs, "Debian's mod_python answers this now: compare instead"
+    # Debian's filter.read() fails only when the body comes in more than one
+    # brigade, which the kernel decides: the manual's answer is modpy's either way
+    mine, _ = pair.both(raw)
     assert body(mine) == expected
 
 
