@@ -1,6 +1,6 @@
 """What a real CGI program does to its process, in-process: rebinding
-sys.stdout and friends, cgitb, os._exit, signals, stdin/stdout used as
-descriptors, child processes writing the response, threads, os.chdir, and
+sys.stdout and friends, cgitb, import hooks and __import__, os._exit,
+signals, stdin/stdout used as descriptors, child processes writing the response, threads, os.chdir, and
 the working-directory gate's bound.  Each script's request gets what a
 process would; the Apache child and the other requests go on."""
 from __future__ import annotations
@@ -289,3 +289,65 @@ def test_a_daemon_thread_that_outlives_its_request_writes_nowhere(apache_factory
     for _ in range(3):
         r = server.get("/plain.py")
         assert r.status_code == 200 and "late" not in r.text
+
+
+HOOKS = """
+import builtins, importlib.util, os, sys, time
+
+class Finder:
+    def find_spec(self, name, path=None, target=None):
+        if name == "only_mine":
+            return importlib.util.spec_from_loader(name, Loader())
+
+class Loader:
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        module.VALUE = "mine"
+
+sys.meta_path.insert(0, Finder())
+seen, original = [], builtins.__import__
+def counting(name, *args, **kwargs):
+    seen.append(name)
+    return original(name, *args, **kwargs)
+builtins.__import__ = counting
+open(os.environ["QUERY_STRING"], "w").close()     # the others may go now
+time.sleep(0.5)
+import only_mine
+import json
+del sys.modules["only_mine"]
+print("Content-Type: text/plain\\n")
+print(only_mine.VALUE, "json" in seen, "colorsys" in seen)
+"""
+REPORTS = """
+import sys
+print("Content-Type: text/plain\\n")
+for name in ("only_mine", "colorsys", "multipart"):
+    try:
+        __import__(name)
+        print(name, "imported")
+    except ImportError as e:
+        print(name, type(e).__name__)
+"""
+
+
+def test_import_hooks_and_importers_stay_in_their_request(apache_factory, tmp_path):
+    """One script adds a meta-path finder and replaces __import__, and
+    another, in the same child meanwhile and after, imports with neither;
+    the first script's importer sees only its own imports; python-
+    multipart's `multipart` is no script's module."""
+    server = serve(apache_factory, {"hooks.py": HOOKS, "reports.py": REPORTS}, extra=ONE_CHILD)
+    ready = tmp_path / "ready"
+    expected = "only_mine ModuleNotFoundError\ncolorsys imported\nmultipart ModuleNotFoundError\n"
+    hooked = {}
+    first = threading.Thread(target=lambda: hooked.update(r=server.get(f"/hooks.py?{ready}", timeout=30)))
+    first.start()
+    for _ in range(100):
+        if ready.exists():
+            break
+        time.sleep(0.05)
+    meanwhile = [server.get("/reports.py").text for _ in range(3)]
+    first.join()
+    assert hooked["r"].status_code == 200 and hooked["r"].text == "mine True False\n"
+    assert meanwhile == [expected] * 3
+    assert server.get("/reports.py").text == expected
