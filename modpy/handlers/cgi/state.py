@@ -131,8 +131,8 @@ class StreamProxy(io.TextIOWrapper):
         object.__setattr__(self, "_buffer", buffer)
 
     def _target(self):
-        ctx = current()
-        if ctx is None:
+        ctx = getattr(_local, "ctx", None)      # current(), inlined: every write comes here
+        if ctx is None or ctx.done:
             target = object.__getattribute__(self, "default")
             return _NO_STREAM if target is None else target
         name = object.__getattribute__(self, "_name")
@@ -465,11 +465,12 @@ def _stream_view(name: str) -> property:
     script that keeps `out = sys.stdout`, binds sys.stdout to a log and
     writes to `out.buffer` (roundup.cgi) writes to its pipe."""
     def get(module):
-        ctx = current()
-        if ctx is None:
+        ctx = getattr(_local, "ctx", None)      # current(), inlined: every sys.stdout read comes here
+        if ctx is None or ctx.done:
             return module.__dict__[name]
-        if ctx.rebound is not None and name in ctx.rebound:
-            return ctx.rebound[name]
+        rebound = ctx.rebound
+        if rebound is not None and name in rebound:
+            return rebound[name]
         return _started_with[name]
     return property(get)
 
