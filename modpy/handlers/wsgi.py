@@ -17,9 +17,12 @@ and retakes the GIL): the environ is mod_python's CGI variables (one C call
 sets them, as req.add_cgi_vars() does) read by a raw walk of the table,
 decoded latin-1 as PEP 3333 wants ("bytes-as-str");
 a one-block response is written without an extra flush so Apache can give
-it a Content-Length.  Other blocks are flushed one by one, as PEP 3333
-requires.  wsgi.file_wrapper uses req.sendfile when the request object has
-one and streams the file in blocks otherwise (modpy has no req.sendfile yet).
+it a Content-Length, unless the application declared its Content-Length:
+the block that completes a declared body is flushed at once, so that the
+response leaves before the work after the handler and the client's next
+request overlaps that work (as mod_wsgi's does).  Other blocks are flushed
+one by one, as PEP 3333 requires.  wsgi.file_wrapper uses req.sendfile for
+a regular named file and streams anything else in blocks.
 """
 from __future__ import annotations
 
@@ -254,7 +257,9 @@ class _Response:
             data = data[:self.length]
             self.length -= len(data)
         if data:
-            self.req.write(data, flush)
+            # the declared body complete: send it now, before the work after
+            # the handler (the client's next request overlaps that work)
+            self.req.write(data, flush or self.length == 0)
 
 
 _apps: dict[tuple, Any] = {}   # (option, directory, interpreter) -> (spec, file or None, app)
