@@ -59,12 +59,13 @@ def module_path(filename: Optional[str], suffixes: Iterable[str] = ()) -> str:
     one of the `suffixes` (extensions without the dot, as
     req.get_addhandler_exts() gives them), + .py.  Any other extension
     stays part of the module's name (page.html is page.html.py), as
-    mod_python's publisher has it; the longest suffix that ends the name
-    goes, case and all."""
+    mod_python's publisher has it; the longest suffix that ends the file's
+    name goes, case and all."""
     if not filename or os.path.isdir(filename):
         return os.path.join(filename or "", "index.py")
-    endings = [ending for ending in (f".{s}" for s in ("py", *suffixes)) if filename.endswith(ending)]
-    return (filename[:-len(max(endings, key=len))] if endings else filename) + ".py"
+    head, name = os.path.split(filename)
+    endings = [ending for ending in (f".{s}" for s in ("py", *suffixes)) if name.endswith(ending)]
+    return os.path.join(head, name[:-len(max(endings, key=len))] if endings else name) + ".py"
 
 
 def _segments(path_info: Optional[str]) -> list[str]:

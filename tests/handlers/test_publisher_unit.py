@@ -34,6 +34,7 @@ def test_module_path(tmp_path):
     ("page.tar.gz", ("gz", "tar.gz"), "page.py"),   # the longest
     ("page.tarxgz", ("tar.gz",), "page.tarxgz.py"),
     (".py", (), ".py"),
+    ("x.a/b", ("a/b",), "x.a/b.py"),                # the file's own name only
 ])
 def test_module_path_strips_known_suffixes(tmp_path, name, suffixes, module):
     assert module_path(str(tmp_path / name), suffixes) == str(tmp_path / module)
