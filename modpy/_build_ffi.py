@@ -369,6 +369,7 @@ apr_size_t modpy_table_joined_length(const apr_table_t *t);
 const char *modpy_cgi_environment(request_rec *r, apr_size_t *length);
 void modpy_table_join(const apr_table_t *t, char *out);
 const char *modpy_several_values(void);
+int modpy_addhandler_exts(request_rec *r, const char **out, int max);
 long modpy_read_block(request_rec *r, apr_bucket_brigade *bb, char *buf, apr_size_t size,
                       apr_status_t *rv);
 int ap_map_http_request_error(apr_status_t rv, int status);
@@ -501,6 +502,7 @@ QUICK_CALLS = frozenset("""
     modpy_bb_empty modpy_bb_eos modpy_bb_flush
     modpy_bb_push_front modpy_conn_aborted modpy_conn_set_aborted modpy_filter_name
     modpy_mtime_ns modpy_table_values modpy_table_value modpy_several_values modpy_table_joined_length modpy_table_join modpy_cgi_environment modpy_add_common_vars modpy_add_cgi_vars modpy_add_handler_cgi_vars modpy_scan_cgi_headers
+    modpy_addhandler_exts
 """.split())
 
 

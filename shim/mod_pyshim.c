@@ -434,8 +434,7 @@ static int fixups(request_rec *r)            { return phase(r, MODPY_FIXUP); }
 
 static int handler(request_rec *r)
 {
-    if (!r->handler || (strcmp(r->handler, "mod_python") != 0
-                        && strcmp(r->handler, "python-program") != 0))
+    if (!modpy_is_python_handler(r->handler))
         return DECLINED;
     return phase(r, MODPY_HANDLER);
 }

@@ -107,4 +107,12 @@ static APR_INLINE void modpy_call_ends(modpy_python_calls *calls)
     __atomic_sub_fetch(&calls->running, 1, __ATOMIC_RELAXED);
 }
 
+/* The handler names mod_python answers to (SetHandler, AddHandler; mod_mime
+ * folds an AddHandler's to lower case): the shim's content handler and
+ * req.get_addhandler_exts() (lib_mime.c) ask the same question. */
+static APR_INLINE int modpy_is_python_handler(const char *name)
+{
+    return name && (strcmp(name, "mod_python") == 0 || strcmp(name, "python-program") == 0);
+}
+
 #endif

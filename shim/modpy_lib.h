@@ -71,4 +71,7 @@ void modpy_add_cgi_vars(request_rec *r);
 void modpy_add_handler_cgi_vars(request_rec *r);
 int modpy_scan_cgi_headers(request_rec *r, int module_index, const char *block);
 
+/* lib_mime.c */
+int modpy_addhandler_exts(request_rec *r, const char **out, int max);
+
 #endif

@@ -5,10 +5,11 @@
         PythonHandler mod_python.publisher
     </Directory>
 
-The module is req.filename with its extension replaced by .py (index.py for
-a directory, and index.py too when that module is missing: its name is then
-the first object name, as mod_python does); path_info names the object
-inside it, one element per path segment ("index" when none).  A function
+The module is req.filename with .py, or an extension AddHandler maps to
+mod_python there (req.get_addhandler_exts()), replaced by .py, as mod_python
+does (index.py for a directory, and index.py too when that module is
+missing: its name is then the first object name); path_info names the
+object inside it, one element per path segment ("index" when none).  A function
 is called with the form fields that match its arguments (and `req`); what
 it returns is the response.
 
@@ -34,7 +35,7 @@ import inspect
 import os
 import textwrap
 import types
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from modpy import constants as C
 from modpy.core.credentials import credential_text
@@ -53,11 +54,18 @@ _MISSING = object()      # no such attribute or guard (None is a guard: a false 
 _UNREADABLE = object()   # a guard assigned in a function body that cannot be read
 
 
-def module_path(filename: Optional[str]) -> str:
-    """The .py file a request publishes from."""
+def module_path(filename: Optional[str], suffixes: Iterable[str] = ()) -> str:
+    """The .py file a request publishes from: `filename` without its .py or
+    one of the `suffixes` (extensions without the dot, as
+    req.get_addhandler_exts() gives them), + .py.  Any other extension
+    stays part of the module's name (page.html is page.html.py), as
+    mod_python's publisher has it; the longest suffix that ends the file's
+    name goes, case and all."""
     if not filename or os.path.isdir(filename):
         return os.path.join(filename or "", "index.py")
-    return os.path.splitext(filename)[0] + ".py"
+    head, name = os.path.split(filename)
+    endings = [ending for ending in (f".{s}" for s in ("py", *suffixes)) if name.endswith(ending)]
+    return os.path.join(head, name[:-len(max(endings, key=len))] if endings else name) + ".py"
 
 
 def _segments(path_info: Optional[str]) -> list[str]:
@@ -69,11 +77,13 @@ def path_names(path_info: Optional[str]) -> list[str]:
     return _segments(path_info) or ["index"]
 
 
-def target(filename: Optional[str], path_info: Optional[str]) -> tuple[str, list[str]]:
-    """(module file, object names) of a request: when the module is
-    missing, index.py beside it, whose object the module's name is
-    (mod_python's fallback: /foobar publishes index.py's foobar)."""
-    path = module_path(filename)
+def target(filename: Optional[str], path_info: Optional[str],
+           suffixes: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """(module file, object names) of a request (`suffixes`: module_path's):
+    when the module is missing, index.py beside it, whose object the
+    module's name is (mod_python's fallback: /foobar publishes index.py's
+    foobar)."""
+    path = module_path(filename, suffixes)
     if os.path.isfile(path) or not filename or os.path.isdir(filename):
         return path, path_names(path_info)
     stem = os.path.basename(os.path.splitext(path)[0])
@@ -312,7 +322,7 @@ def handler(req) -> int:
     req.allow_methods(list(METHODS))
     if req.method not in METHODS:
         _refuse(C.HTTP_METHOD_NOT_ALLOWED, f"method {req.method} is not published", req)
-    path, names = target(req.filename, req.path_info)
+    path, names = target(req.filename, req.path_info, req.get_addhandler_exts().split())
     if not os.path.isfile(path):
         _refuse(C.HTTP_NOT_FOUND, f"no module {path!r} for {req.uri!r}", req)
     module = importer.namespace(req.interpreter or "main_interpreter").load_file(

@@ -719,6 +719,22 @@ class Request:
         """The other Python* settings in effect, by directive name."""
         return Table(self._config.settings())
 
+    def get_addhandler_exts(self) -> str:
+        """The file extensions that `AddHandler mod_python` (or
+        python-program) maps where this request is, as mod_python 3.5 gives
+        them: as mod_mime keeps them (lower case, no dot), each followed by
+        a space (`"psp py "`; `""` for none, and without mod_mime).  The
+        publisher strips them from a module's name.  In alphabetical order:
+        mod_python's follows Apache's hash table, which changes from one
+        start to the next."""
+        r = self._r
+        n = lib.modpy_addhandler_exts(r, NULL, 0)
+        if not n:
+            return ""
+        found = ffi.new("const char *[]", n)
+        lib.modpy_addhandler_exts(r, found, n)
+        return "".join(f"{ext} " for ext in sorted(map(text, found)))
+
     def add_handler(self, htype: str, handler: Union[str, Callable], dir: Optional[str] = None) -> None:
         """Run `handler` in phase `htype` (e.g. "PythonHandler") later in
         this request, or after the current handler when it is this phase."""

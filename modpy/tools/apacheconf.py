@@ -105,7 +105,7 @@ class HttpdConf:
             *(module_config(home=self.python_home) if self.load_modpy else []),
             *([f"User {self.user}"] if self.user else []),
             *([f"Group {self.group}"] if self.group else []),
-            "TypesConfig /etc/mime.types" if os.path.exists("/etc/mime.types") else "",
+            "TypesConfig /etc/mime.types" if "mime" in self.modules and os.path.exists("/etc/mime.types") else "",
             'LogFormat "%h %l %u %t \\"%r\\" %>s %b" common',
             f'CustomLog "{self.root}/access.log" common',
             f'DocumentRoot "{docroot}"',

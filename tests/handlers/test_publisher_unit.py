@@ -20,9 +20,24 @@ from modpy.handlers.publisher import (
 def test_module_path(tmp_path):
     assert module_path(str(tmp_path / "hello.py")) == str(tmp_path / "hello.py")
     assert module_path(str(tmp_path / "hello")) == str(tmp_path / "hello.py")
-    assert module_path(str(tmp_path / "page.html")) == str(tmp_path / "page.py")
     assert module_path(str(tmp_path)) == os.path.join(str(tmp_path), "index.py")
     assert module_path(None) == "index.py"
+
+
+@pytest.mark.parametrize("name, suffixes, module", [
+    # only .py and the extensions AddHandler maps to mod_python go
+    ("page.html", (), "page.html.py"),
+    ("page.exe", ("exe",), "page.py"),
+    ("page.EXE", ("exe",), "page.EXE.py"),          # as mod_python: case counts
+    ("a.b.exe", ("exe", "psp"), "a.b.py"),
+    ("page.py.exe", ("exe",), "page.py.py"),        # one suffix only
+    ("page.tar.gz", ("gz", "tar.gz"), "page.py"),   # the longest
+    ("page.tarxgz", ("tar.gz",), "page.tarxgz.py"),
+    (".py", (), ".py"),
+    ("x.a/b", ("a/b",), "x.a/b.py"),                # the file's own name only
+])
+def test_module_path_strips_known_suffixes(tmp_path, name, suffixes, module):
+    assert module_path(str(tmp_path / name), suffixes) == str(tmp_path / module)
 
 
 def test_target_falls_back_to_index(tmp_path):
@@ -30,7 +45,9 @@ def test_target_falls_back_to_index(tmp_path):
     assert target(str(tmp_path / "page.py"), "/a/b") == (str(tmp_path / "page.py"), ["a", "b"])
     assert target(str(tmp_path / "page"), None) == (str(tmp_path / "page.py"), ["index"])
     assert target(str(tmp_path / "foobar"), "") == (str(tmp_path / "index.py"), ["foobar"])
-    assert target(str(tmp_path / "foobar.html"), "/x/") == (str(tmp_path / "index.py"), ["foobar", "x"])
+    assert target(str(tmp_path / "foobar.html"), "/x/") == (str(tmp_path / "index.py"), ["foobar.html", "x"])
+    assert target(str(tmp_path / "foobar.html"), "/x/", ["html"]) == (str(tmp_path / "index.py"), ["foobar", "x"])
+    assert target(str(tmp_path / "page.html"), "/x", ["html"]) == (str(tmp_path / "page.py"), ["x"])
     assert target(str(tmp_path), "/x") == (os.path.join(str(tmp_path), "index.py"), ["x"])
 
 

@@ -332,3 +332,53 @@ def test_mod_python_type_names_argv_and_server_version(apache_factory):
     assert eval(r.text) == ["<class 'mp_request'>", "<class 'mp_conn'>", "<class 'mp_server'>",
                             "<class 'mp_table'>", 0, 1, ["mod_python"], True]
     assert "modpy/" in r.headers["server"] and "Python/3." in r.headers["server"]
+
+
+EXTS_PROBE = """
+    from mod_python import apache
+
+    def handler(req):
+        req.write(repr(req.get_addhandler_exts()))
+        return apache.OK
+"""
+
+
+def test_addhandler_exts_without_mod_mime(apache_factory):
+    # no mod_mime: no AddHandler anywhere, and no config of its to read
+    from modpy.tools.apacheconf import DEFAULT_MODULES
+    server = start(apache_factory, EXTS_PROBE, modules=tuple(m for m in DEFAULT_MODULES if m != "mime"))
+    assert "mod_mime" not in open(server.conf_path).read()
+    assert server.get("/probe.py").text == "''"
+
+
+def test_addhandler_exts_from_many_threads(apache_factory):
+    # the event MPM: threads read the same <Directory>'s mappings, and the
+    # ones merged per request with an .htaccess, at once; each answer whole
+    import concurrent.futures
+
+    import httpx
+    exts = [f"e{i}" for i in range(40)]
+    server = apache_factory("""
+        <Directory "{htdocs}">
+            SetHandler mod_python
+            PythonHandler probe
+            AddHandler mod_python %s
+            AddHandler cgi-script .cgi
+        </Directory>
+        <Directory "{htdocs}/ht">
+            AllowOverride FileInfo
+        </Directory>
+    """ % " ".join("." + e for e in exts))
+    server.write("probe.py", EXTS_PROBE)
+    server.write("ht/.htaccess", "AddHandler mod_python .fromht\nRemoveHandler .e0\n")
+    server.start()
+    expected = {"/probe.py": repr("".join(f"{e} " for e in sorted(exts))),
+                "/ht/x": repr("".join(f"{e} " for e in sorted(exts[1:] + ["fromht"])))}
+
+    def fetch(n: int) -> bool:
+        path = ("/probe.py", "/ht/x")[n % 2]
+        with httpx.Client(timeout=30) as client:
+            return all(client.get(server.url(path)).text == expected[path] for _ in range(10))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(fetch, range(16))), server.error_log()

@@ -44,6 +44,8 @@ SITE = """
     <Directory "{htdocs}/pub">
         SetHandler mod_python
         PythonHandler mod_python.publisher
+        # /pub/mod.txt/ and /pub/mod.psp/ name mod.py, as mod_python's publisher has it
+        AddHandler mod_python .txt .psp
     </Directory>
     <Directory "{htdocs}/psp">
         AddHandler mod_python .psp .psp_

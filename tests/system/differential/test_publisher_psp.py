@@ -20,6 +20,15 @@ SITE = """
     <Directory "{htdocs}/pub">
         PythonHandler mod_python.publisher
     </Directory>
+    <Directory "{htdocs}/pubext">
+        AddHandler mod_python .exe .Mixed
+        PythonHandler mod_python.publisher
+    </Directory>
+    <Directory "{htdocs}/pubadd">
+        SetHandler None
+        AddHandler mod_python .py .exe
+        PythonHandler mod_python.publisher
+    </Directory>
     <Directory "{htdocs}/psp">
         SetHandler None
         AddHandler mod_python .psp
@@ -93,6 +102,14 @@ def index(req):
     return "the other index"
 '''
 
+STRIPPED = '''
+def index(req):
+    return "named without its extension"
+
+def f(req):
+    return "f"
+'''
+
 PAGE = '''<html><% req.content_type = "text/plain" %><%= 6 * 7 %>
 <%
 for n in range(3):
@@ -123,7 +140,9 @@ PSP_FILES = {
 }
 
 pair = pair_fixture(SITE, {"pub/index.py": PUB, "pub/other.py": OTHER, "pub/locked.py": LOCKED, "pub/plain.txt": "plain\n",
-                           "pub/sub/index.py": OTHER, **PSP_FILES})
+                           "pub/sub/index.py": OTHER, **PSP_FILES,
+                           "pubext/index.py": OTHER, "pubext/other.py": STRIPPED, "pubext/a.b.py": STRIPPED,
+                           "pubadd/index.py": OTHER, "pubadd/other.py": STRIPPED})
 
 SAME = [
     "/pub/index.py", "/pub/", "/pub/index", "/pub/index.py/index", "/pub/index.py/nothing_here",
@@ -134,6 +153,14 @@ SAME = [
     "/pub/other.py", "/pub/other", "/pub/missing.py", "/pub/missing",
     "/pub/sub/", "/pub/plain.txt", "/pub/index.py/thing/nope",
     "/pub/index.py/hello/extra", "/pub/index.py/kwargs", "/pub/locked.py",
+    # the module's name loses .py or an extension AddHandler maps to
+    # mod_python there (req.get_addhandler_exts()), case and all; any other
+    # extension is part of it (else index.py's object of that name)
+    "/pubext/other.exe", "/pubext/other.exe/f", "/pubext/other.mixed", "/pubext/other.txt",
+    "/pubext/other.txt/f", "/pubext/other.EXE", "/pubext/a.b", "/pubext/a.b.exe",
+    "/pubext/other.py.exe", "/pubext/other.exe.py", "/pubext/other.py/f",
+    # only AddHandler sends these to the publisher
+    "/pubadd/other.exe", "/pubadd/other.exe/f", "/pubadd/other.py/f", "/pubadd/other.txt",
     "/psp/page.psp", "/psp/plain.psp", "/psp/vars.psp", "/psp/missing.psp", "/psp/comment.psp",
     "/psp/include.psp", "/psp/errpage.psp", "/psp/indent.psp", "/psp/apply.psp",
     "/psp/error.psp", "/psp/syntax.psp",

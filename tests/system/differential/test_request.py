@@ -19,9 +19,42 @@ SITE = """
         PythonPath "['{htdocs}'] + sys.path"
         PythonHandler probe
     </Location>
+    <Directory "{htdocs}/exts">
+        AddHandler mod_python .py
+    </Directory>
+    <Directory "{htdocs}/exts/several">
+        AddHandler mod_python .psp .Exe plain
+        AddHandler python-program .pp
+    </Directory>
+    <Directory "{htdocs}/exts/others">
+        AddHandler cgi-script .cgi
+        AddHandler server-parsed .shtml
+        AddHandler Mod_Python .mixed
+    </Directory>
+    <Directory "{htdocs}/exts/overridden">
+        AddHandler cgi-script .py
+        AddHandler mod_python .cgi
+    </Directory>
+    <Directory "{htdocs}/exts/removed">
+        RemoveHandler .py
+    </Directory>
+    <Directory "{htdocs}/exts/removed/readded">
+        AddHandler mod_python .py
+    </Directory>
+    <Directory "{htdocs}/exts/ht">
+        AllowOverride FileInfo
+    </Directory>
+    <Location "/loc/exts">
+        AddHandler mod_python .inloc
+    </Location>
 """
 
-pair = pair_fixture(SITE, {"sub/page.txt": "page\n"})
+# directories for req.get_addhandler_exts(): each needs a file to exist
+EXTS_DIRS = ["exts", "exts/inherits", "exts/several", "exts/others", "exts/overridden",
+             "exts/removed", "exts/removed/deeper", "exts/removed/readded", "exts/ht"]
+
+pair = pair_fixture(SITE, {"sub/page.txt": "page\n", **{f"{d}/page.txt": "page\n" for d in EXTS_DIRS},
+                           "exts/ht/.htaccess": "AddHandler mod_python .fromht\n"})
 
 P = "/probe.py/extra/path?a=1&b=2"
 
@@ -216,6 +249,38 @@ def test_write_takes_a_buffer(pair, data, expected):
     mine, theirs = pair.both(get(P, f"req.write({data}); req.write('!')"))
     assert body(theirs).startswith(b"raised TypeError: argument 1 must be read-only bytes-like object")
     assert body(mine) == expected
+
+
+EXTS = "req.get_addhandler_exts()"
+# mod_python's order is its hash table's, which changes from start to start:
+# the extensions sorted, the '' after the last one's space kept
+EXTS_SORTED = "sorted(req.get_addhandler_exts().split(' '))"
+ADDHANDLER = [
+    # (path, code): none in effect, one, inherited, several (and other
+    # handlers' among them), replaced by another handler, removed, re-added
+    (P, EXTS), ("/exts/page.txt", EXTS), ("/exts/inherits/page.txt", EXTS),
+    ("/exts/not-there/x", EXTS), ("/exts/page.txt/path/info", EXTS),
+    ("/exts/several/page.txt", EXTS_SORTED), ("/exts/others/page.txt", EXTS_SORTED),
+    ("/exts/overridden/page.txt", EXTS), ("/exts/removed/page.txt", EXTS),
+    ("/exts/removed/deeper/page.txt", EXTS), ("/exts/removed/readded/page.txt", EXTS),
+    ("/exts/ht/page.txt", EXTS_SORTED), ("/loc/exts/x", EXTS), ("/loc/a", EXTS),
+    # the request's own handler plays no part
+    ("/exts/several/page.txt", "req.handler = 'cgi-script'; req.write(repr(len(req.get_addhandler_exts())))"),
+    ("/exts/page.txt", "type(req.get_addhandler_exts())"),
+]
+
+
+@pytest.mark.parametrize("path, code", ADDHANDLER, ids=[f"{c} @{p}" for p, c in ADDHANDLER])
+def test_addhandler_exts(pair, path, code):
+    pair.same(get(path, code))
+
+
+def test_addhandler_exts_in_alphabetical_order(pair):
+    # documented (compatibility.md): modpy's order is alphabetical, where
+    # mod_python's follows Apache's hash table and changes from start to start
+    mine, theirs = pair.both(get("/exts/several/page.txt", EXTS))
+    assert body(mine) == b"'exe plain pp psp py '"
+    assert sorted(body(theirs).strip(b"'").split(b" ")) == [b"", b"exe", b"plain", b"pp", b"psp", b"py"]
 
 
 WITH_HEADERS = [
