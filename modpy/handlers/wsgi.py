@@ -220,9 +220,9 @@ class _Response:
         self.status, self.headers = status, headers
         return self.write
 
-    def send_headers(self) -> None:
+    def send_headers(self, why: str = "wrote a body") -> None:
         if self.status is None:
-            raise AssertionError("the application wrote a body before calling start_response()")
+            raise AssertionError(f"the application {why} before calling start_response()")
         r = self.req._r
         r.status = int(self.status[:3])
         if self.status != "200 OK":                 # Apache writes that one itself
@@ -329,7 +329,7 @@ def handler(req) -> int:
             for block in result:
                 write(block)
         if not response.sent:
-            response.send_headers()
+            response.send_headers("returned")
     finally:                                   # a failure: the dispatcher reports it
         close = getattr(result, "close", None)
         if close is not None:

@@ -109,6 +109,9 @@ def names(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [repr((type(environ["wsgi.input"]).__name__, environ["wsgi.errors"] is sys.stderr))]
 
+def no_start(environ, start_response):
+    return [b"body"] if environ["QUERY_STRING"] else []
+
 def _text_body(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return ["not bytes \u20ac"]
@@ -320,3 +323,11 @@ def test_header_injection_is_refused(apache_factory):
         r = server.get("/x?" + kind)
         assert r.status_code == 500 and "injected" not in r.headers
         assert message in server.error_log()
+
+
+def test_an_application_that_never_calls_start_response_is_a_500_saying_so(wsgi):
+    server = wsgi("no_start")
+    assert server.get("/x").status_code == 500
+    assert "the application returned before calling start_response()" in server.error_log()
+    assert server.get("/x?body").status_code == 500
+    assert "the application wrote a body before calling start_response()" in server.error_log()
