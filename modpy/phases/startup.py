@@ -8,7 +8,7 @@ import sys
 
 from modpy import __version__
 from modpy import constants as C
-from modpy.core import log
+from modpy.core import log, standins
 from modpy.core.configs import server_config, server_dir_config
 from modpy.core.ffi import NULL, lib
 from modpy.phases import importer
@@ -17,8 +17,10 @@ from modpy.phases.placement import set_path
 
 def interpreter_ready() -> None:
     """As mod_python's interpreters: there is no command line, and
-    sys.argv says who embeds Python."""
+    sys.argv says who embeds Python.  Names modpy's dependencies install
+    for other projects' modules do not stand in for them (core/standins)."""
     sys.argv = ["mod_python"]
+    standins.install()
 
 
 def announce(pconf) -> None:

@@ -55,9 +55,26 @@ ScriptSock "{root}/cgid.sock"
 EMULATED = CONFIG % ("SetHandler mod_python\n    PythonHandler mod_python.cgihandler\n"
                      "    PythonPath \"sys.path + ['{apps}', '%s']\"" % MERCURIAL_SITE)
 
+# Trac through its own WSGI entry point (the trac.wsgi that `trac-admin
+# deploy` writes beside trac.cgi) under modpy's WSGI handler, at trac.cgi's
+# address: the application unchanged, its environment kept across requests
+TRAC_WSGI = """
+<Location "/cgi/trac.cgi">
+    SetHandler mod_python
+    PythonHandler mod_python.wsgi
+    PythonPath "sys.path + ['{apps}']"
+    PythonOption mod_python.wsgi.application {site}/deploy/cgi-bin/trac.wsgi::application
+</Location>
+"""
+
 
 def config(site: str, emulated: bool) -> str:
     return (EMULATED if emulated else CGID).replace("{site}", site).replace("{apps}", APPS)
+
+
+def trac_wsgi_config(site: str) -> str:
+    """config(site, True) with trac.cgi's address served by trac.wsgi."""
+    return config(site, True) + TRAC_WSGI.replace("{site}", site).replace("{apps}", APPS)
 
 
 def hg(*args: str, cwd: str = None) -> str:
