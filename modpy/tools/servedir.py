@@ -57,13 +57,17 @@ def worker_counts(mpm: str, processes: Optional[int], threads: Optional[int]) ->
 
 
 def mpm_lines(mpm: str, processes: int, threads: int) -> list[str]:
-    """Exactly `processes` children of `threads` threads, started at once."""
+    """Exactly `processes` children of `threads` threads, started at once.
+    One spare is the minimum: with every worker required spare, Apache's
+    once-a-second check logs an error ("within MinSpareThreads of
+    MaxRequestWorkers", "reached MaxRequestWorkers") whenever it finds one
+    request in progress, since it may not start another child."""
     if mpm == "prefork":
-        return [f"StartServers {processes}", f"ServerLimit {processes}", f"MinSpareServers {processes}",
+        return [f"StartServers {processes}", f"ServerLimit {processes}", "MinSpareServers 1",
                 f"MaxSpareServers {processes}", f"MaxRequestWorkers {processes}"]
     total = processes * threads
     return [f"StartServers {processes}", f"ServerLimit {processes}", f"ThreadLimit {threads}",
-            f"ThreadsPerChild {threads}", f"MinSpareThreads {threads}", f"MaxSpareThreads {total}",
+            f"ThreadsPerChild {threads}", "MinSpareThreads 1", f"MaxSpareThreads {total}",
             f"MaxRequestWorkers {total}"]
 
 

@@ -290,6 +290,24 @@ def test_a_directory_serves_each_module_at_its_name_with_a_front_page(serve, pub
     assert not re.findall(r"\[\w+:(warn|error|crit|alert|emerg)\]", err), err
 
 
+@pytest.mark.parametrize("mpm", ["prefork", "event"])
+def test_a_request_in_progress_is_no_error(serve, public_dir, mpm):
+    """Apache checks its spare workers once a second: a request that spans
+    the check logs nothing (with every worker required spare, it logged
+    "within MinSpareThreads of MaxRequestWorkers" or "reached
+    MaxRequestWorkers" at error level)."""
+    write(public_dir, "slow.py", "import time\n"
+                                 "def handler(req):\n"
+                                 "    time.sleep(2.5)\n"
+                                 "    req.write('done')\n"
+                                 "    return 0\n")
+    served = serve("--mpm", mpm, os.path.join(public_dir, "slow.py"))
+    assert served.get("/").text == "done"
+    _, err = served.finish()
+    assert "caught SIGTERM" in err
+    assert not re.findall(r"\[\w+:(warn|error|crit|alert|emerg)\]", err), err
+
+
 def test_a_handler_module_answers_slash_itself(serve, public_dir):
     write(public_dir, "app.py", PROBE)
     r = serve(os.path.join(public_dir, "app.py")).get("/")
@@ -415,7 +433,7 @@ def wait_for(condition, timeout: float = 20.0):
 
 def test_config_lines_for_the_mpms():
     assert servedir.mpm_lines("event", 2, 4) == [
-        "StartServers 2", "ServerLimit 2", "ThreadLimit 4", "ThreadsPerChild 4", "MinSpareThreads 4",
+        "StartServers 2", "ServerLimit 2", "ThreadLimit 4", "ThreadsPerChild 4", "MinSpareThreads 1",
         "MaxSpareThreads 8", "MaxRequestWorkers 8"]
     assert servedir.worker_counts("event", None, None) == (1, 5)
     assert servedir.worker_counts("prefork", None, None) == (5, 1)
