@@ -14,7 +14,7 @@ import socket
 import subprocess
 import textwrap
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import httpx
 
@@ -110,18 +110,24 @@ class Apache:
         return subprocess.run([find_apache(), "-t", "-f", self.conf_path], env=clean_env(),
                               capture_output=True, text=True)
 
-    def start(self, *defines: str, env: Optional[dict] = None) -> "Apache":
+    def start(self, *defines: str, env: Optional[dict] = None,
+              preexec: Optional[Callable[[], None]] = None) -> "Apache":
         """Start in the foreground; `env` replaces (some of) Apache's
-        environment, e.g. to prove modpy ignores PATH and PYTHON*."""
+        environment, e.g. to prove modpy ignores PATH and PYTHON*;
+        `preexec` runs in Apache's process before exec (tests/seccomp.py)."""
         args = [find_apache(), "-f", self.conf_path, "-DFOREGROUND"]
         args += [f"-D{d}" for d in defines]
         # a session of its own: prefork signals its whole process group on
         # stop and restart, which would otherwise include pytest
         self.proc = subprocess.Popen(args, env={**clean_env(), **(env or {})}, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                                     preexec_fn=_allow_cores if self.cores else None)
+                                     preexec_fn=self._preexec(preexec))
         self._wait_ready()
         return self
+
+    def _preexec(self, preexec: Optional[Callable[[], None]]) -> Optional[Callable[[], None]]:
+        steps = [step for step in (_allow_cores if self.cores else None, preexec) if step]
+        return (lambda: [step() for step in steps]) if steps else None
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT

@@ -1,11 +1,18 @@
-"""The process's working directory, shared by the CGI scripts that want the
-same one.
+"""Where a CGI script runs: its own working directory (and umask), as in
+the process it was written for.
 
-The working directory cannot be made per thread (open(), os.stat() ... of a
-relative path use the process's), so scripts of the same directory run
-together with the process in that directory, and a script of another
-directory waits until they are done.  Two rules keep that from starving
-anyone:
+On Linux a thread can have its own working directory and umask: after
+unshare(CLONE_FS) it no longer shares them with the process's other
+threads, and the threads it starts share its own (`ThreadDirectories`).
+Each CGI thread does that once, and then changes directory for every
+script; nobody waits.  Where unshare is refused (a seccomp policy such as
+a container's default one), scripts share the process's directory through
+a gate (`CwdGate`); `working_directories()` tries the first and falls back
+to the second, once per process.
+
+The gate: scripts of the same directory run together with the process in
+that directory, and a script of another directory waits until they are
+done.  Two rules keep that from starving anyone:
 
 - a request for the directory that is current goes in at once, even when
   others wait for another one (it costs them nothing: the holders are
@@ -25,10 +32,13 @@ Pure: nothing here knows about Apache.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
+
+CLONE_FS = 0x200
 
 
 class GateTimeout(Exception):
@@ -131,3 +141,57 @@ class CwdGate:
     @property
     def directory(self) -> Optional[str]:
         return self._dir
+
+
+def unshare_fs() -> None:
+    """unshare(CLONE_FS) for the calling thread; OSError when refused."""
+    if hasattr(os, "unshare"):              # Python 3.12
+        os.unshare(CLONE_FS)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_FS) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+class ThreadDirectories:
+    """Each CGI thread in a working directory (and umask) of its own: the
+    same calls as CwdGate's, none of which waits."""
+
+    def __init__(self, unshare: Callable[[], None] = unshare_fs,
+                 chdir: Callable[[str], None] = os.chdir) -> None:
+        self._unshare = unshare
+        self._chdir = chdir
+        self._own = threading.local()
+
+    def enter(self, directory: str, timeout: float) -> None:
+        """The thread changes to `directory`, every time: a thread the
+        script started may have moved it (they share it), and it costs one
+        system call."""
+        if not getattr(self._own, "fs", False):
+            self._unshare()
+            self._own.fs = True
+        self._chdir(directory)
+
+    def leave(self) -> None:
+        pass
+
+    def move(self, directory: str, timeout: float) -> None:
+        self._chdir(directory)
+
+
+def working_directories(unshare: Callable[[], None] = unshare_fs) -> Union[ThreadDirectories, CwdGate]:
+    """ThreadDirectories where a thread may unshare its working directory
+    (tried on a thread of its own, which then ends), else the gate."""
+    refused: list = []
+
+    def probe() -> None:
+        try:
+            unshare()
+        except OSError as e:
+            refused.append(e)
+
+    thread = threading.Thread(target=probe, name="modpy-unshare-probe", daemon=True)
+    thread.start()
+    thread.join()
+    return CwdGate() if refused else ThreadDirectories(unshare)

@@ -298,7 +298,7 @@ def _serve(req: Request, filename: str, code) -> int:
     directory = ctx.directory = os.path.dirname(filename)
     add_directory(directory)             # where its helper modules are, as for any handler
     try:
-        process.gate.enter(directory, ctx.gate_timeout)
+        process.directories.enter(directory, ctx.gate_timeout)
     except GateTimeout as e:
         body.close()
         req.log_error(f"CGI script {filename} not run: {e}")
@@ -316,7 +316,7 @@ def _serve(req: Request, filename: str, code) -> int:
     finally:
         ctx.done = True
         state.activate(previous)
-        process.gate.leave()
+        process.directories.leave()
     show = error is not None and streams.out.state == ScriptOutput.HEADERS and _debug(req)
     if show:
         streams.out.state = ScriptOutput.DISCARD

@@ -6,18 +6,21 @@ request in it, so on a CGI thread (and on the threads a script starts)
 they act on the script's Context instead, and the handler undoes what is
 left when the script ends (`finish`):
 
-- `os.chdir(path)` / `os.fchdir(fd)`: moves the script through the
-  working-directory gate (cwd.py): the process changes directory once the
-  other scripts of the old one are done, waiting at most the gate's bound
-  (then TimeoutError, and the script stays where it was).
+- `os.chdir(path)` / `os.fchdir(fd)`: moves the script's thread, which
+  has a working directory of its own (cwd.py); where the system refuses
+  that, moves the script through the working-directory gate: the process
+  changes directory once the other scripts of the old one are done,
+  waiting at most the gate's bound (then TimeoutError, and the script
+  stays where it was).
 - `signal.signal`, `signal.getsignal`: the script's handlers are recorded
   for it, never installed (they would replace Apache's); `signal.alarm`,
   `signal.setitimer` and `signal.siginterrupt` do nothing.  So a handler
   is never called, and an alarm never fires.
 - `atexit.register` / `unregister`: the script's own list, run when it
   ends, as a process's exit runs them.
-- `os.umask(mask)`: set for the process while the script runs (files it
-  creates get its mask), the process's restored when it ends.
+- `os.umask(mask)`: set for the script's thread (and, behind the gate,
+  the process) while the script runs, the previous mask restored when it
+  ends.
 - `os._exit(n)`, `os.abort()`, `os.kill(os.getpid(), sig)`: end the
   script (ProcessExit, which the handler takes as the process's end), not
   the Apache child.  finally blocks of the script do run, which a real
@@ -51,10 +54,10 @@ import signal
 import subprocess
 import threading
 import traceback
-from typing import Callable
+from typing import Callable, Optional, Union
 
 from modpy.handlers.cgi import state
-from modpy.handlers.cgi.cwd import CwdGate, GateTimeout
+from modpy.handlers.cgi.cwd import CwdGate, GateTimeout, ThreadDirectories, working_directories
 
 
 class ProcessExit(BaseException):
@@ -81,7 +84,8 @@ def _on_script(original: Callable, contained: Callable) -> Callable:
     return call
 
 
-gate = CwdGate()
+# where scripts run: chosen by install(), once per process
+directories: Optional[Union[ThreadDirectories, CwdGate]] = None
 
 
 def _chdir(ctx: state.Context, path) -> None:
@@ -94,7 +98,7 @@ def _chdir(ctx: state.Context, path) -> None:
         os.stat(target)                     # the error chdir would give
         raise NotADirectoryError(20, "Not a directory", path)
     try:
-        gate.move(target, ctx.gate_timeout)
+        directories.move(target, ctx.gate_timeout)
     except GateTimeout as e:
         raise TimeoutError(f"os.chdir({path!r}): {e}") from None
     ctx.directory = target
@@ -272,7 +276,7 @@ def _system(ctx: state.Context, command) -> int:
 def finish(ctx: state.Context, stderr_write: Callable[[str], object]) -> None:
     """What a process's exit does, and what the script changed undone:
     its atexit functions run (last registered first), its non-daemon
-    threads are waited for, the process's umask comes back."""
+    threads are waited for, the umask comes back."""
     while ctx.exits:
         func, args, kwargs = ctx.exits.pop()
         try:
@@ -297,9 +301,10 @@ _installed = False
 
 def install() -> None:
     """Once per process, after state.install()."""
-    global _installed
+    global _installed, directories
     if _installed:
         return
+    directories = working_directories()
     os.chdir = _on_script(os.chdir, _chdir)
     os.fchdir = _on_script(os.fchdir, _chdir)
     os.umask = _on_script(os.umask, _umask)

@@ -1,7 +1,8 @@
 """What a real CGI program does to its process, in-process: rebinding
 sys.stdout and friends, cgitb, import hooks and __import__, os._exit,
-signals, stdin/stdout used as descriptors, child processes writing the response, threads, os.chdir, and
-the working-directory gate's bound.  Each script's request gets what a
+signals, stdin/stdout used as descriptors, child processes writing the response, threads, os.chdir and
+os.umask in a working directory of each thread's own, and the bound of the gate that stands in for that
+where unshare is refused.  Each script's request gets what a
 process would; the Apache child and the other requests go on."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from tests.apache import read_until_close
+from tests.seccomp import refuse_unshare
 
 SITE = """
 Timeout {timeout}
@@ -23,7 +25,7 @@ Timeout {timeout}
 """
 
 
-# one child process: the working directory is per process
+# one child process, whose threads would share one working directory
 ONE_CHILD = """
 ServerLimit 1
 StartServers 1
@@ -34,11 +36,12 @@ MaxSpareThreads 25
 """
 
 
-def serve(apache_factory, scripts: dict, mpm: str = "event", timeout: int = 60, extra: str = ""):
+def serve(apache_factory, scripts: dict, mpm: str = "event", timeout: int = 60, extra: str = "",
+          preexec=None):
     server = apache_factory(SITE.replace("{timeout}", str(timeout)) + extra, mpm=mpm)
     for name, text in scripts.items():
         server.write(name, text)
-    return server.start()
+    return server.start(preexec=preexec)
 
 
 CODECS_STDOUT = """
@@ -219,9 +222,52 @@ print(len(data))
 """
 
 
-def test_a_wait_for_the_working_directory_has_a_bound(apache_factory):
-    server = serve(apache_factory, {"a/slow.py": SLOW, "b/plain.py": PLAIN, "a/plain.py": PLAIN}, timeout=1,
+UMASK = """
+import os, time
+os.umask(0o077)
+time.sleep(2)
+print("Content-Type: text/plain\\n")
+print(oct(os.umask(0o077)))
+"""
+CREATES = """
+import os, uuid
+path = "/tmp/modpy-umask-" + uuid.uuid4().hex
+open(path, "w").close()
+print("Content-Type: text/plain\\n")
+print(oct(os.stat(path).st_mode & 0o777), os.getcwd().rsplit("/", 1)[1])
+os.unlink(path)
+"""
+
+
+def test_scripts_of_other_directories_run_at_once_each_with_its_umask(apache_factory):
+    """Each CGI thread has a working directory and umask of its own
+    (unshare(CLONE_FS)): while a script in a/ runs with its umask, one in
+    b/ starts at once, in b/, and creates its files with Apache's mask."""
+    server = serve(apache_factory, {"a/slow.py": SLOW, "a/umask.py": UMASK, "b/creates.py": CREATES},
                    extra=ONE_CHILD)
+    alone = server.get("/b/creates.py").text
+    assert alone.endswith(" b\n")
+    results = {}
+    others = [threading.Thread(target=lambda p=path: results.update({p: server.get(p)}))
+              for path in ("/a/slow.py", "/a/umask.py")]
+    for thread in others:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert server.get("/b/creates.py").text == alone
+    assert time.monotonic() - started < 1
+    for thread in others:
+        thread.join(10)
+    assert results["/a/umask.py"].text == "0o77\n"
+    assert results["/a/slow.py"].text == "slow done\n"
+    assert server.get("/b/creates.py").text == alone       # the script's mask went with it
+
+
+def test_a_wait_for_the_working_directory_has_a_bound(apache_factory):
+    """Where unshare is refused (a container's seccomp policy), scripts
+    share the process's directory through the gate, whose wait has a bound."""
+    server = serve(apache_factory, {"a/slow.py": SLOW, "b/plain.py": PLAIN, "a/plain.py": PLAIN}, timeout=1,
+                   extra=ONE_CHILD, preexec=refuse_unshare)
     slow = threading.Thread(target=lambda: server.get("/a/slow.py"))
     slow.start()
     time.sleep(0.5)
@@ -236,7 +282,8 @@ def test_a_wait_for_the_working_directory_has_a_bound(apache_factory):
 
 
 def test_a_slow_client_holds_no_directory(apache_factory):
-    server = serve(apache_factory, {"a/reads.py": READS, "b/plain.py": PLAIN}, extra=ONE_CHILD)
+    server = serve(apache_factory, {"a/reads.py": READS, "b/plain.py": PLAIN}, extra=ONE_CHILD,
+                   preexec=refuse_unshare)                 # through the gate
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(b"POST /a/reads.py HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                      b"Content-Length: 10\r\n\r\n12345")

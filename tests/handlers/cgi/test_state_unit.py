@@ -20,7 +20,7 @@ import pytest
 
 from modpy.handlers.cgi import imports, process, state
 from modpy.handlers.cgi.code import ScriptCache, main_globals
-from modpy.handlers.cgi.cwd import CwdGate, GateTimeout
+from modpy.handlers.cgi.cwd import CwdGate, GateTimeout, ThreadDirectories, working_directories
 from modpy.handlers.cgi.fds import Body, OutputSpool
 
 # everything install() replaces, put back after this module's tests
@@ -340,6 +340,42 @@ def test_cwd_gate_failure_is_the_waiters_own():
         gate.enter("/gone", 5)
     gate.enter("/ok", 5)
     gate.leave()
+
+
+def test_each_thread_has_its_own_directory_and_umask(tmp_path):
+    """Real unshare(CLONE_FS): two threads in two directories at once,
+    each with its own umask, and the process's left as they were."""
+    directories = ThreadDirectories()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    before, seen, both_in = os.getcwd(), {}, threading.Barrier(2)
+
+    def run(name: str, mask: int) -> None:
+        directories.enter(str(tmp_path / name), 5)
+        os.umask(mask)
+        both_in.wait(5)
+        seen[name] = (os.path.basename(os.getcwd()), os.umask(mask))
+        directories.leave()
+
+    threads = [threading.Thread(target=run, args=("a", 0o077)), threading.Thread(target=run, args=("b", 0o007))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert seen == {"a": ("a", 0o077), "b": ("b", 0o007)}
+    assert os.getcwd() == before and mask not in (0o077, 0o007)
+
+
+def test_the_gate_stands_in_where_unshare_is_refused():
+    def refused() -> None:
+        raise PermissionError(1, "Operation not permitted")
+    assert isinstance(working_directories(refused), CwdGate)
+    tried = []
+    chosen = working_directories(lambda: tried.append(threading.current_thread()))
+    assert isinstance(chosen, ThreadDirectories)
+    assert tried and tried[0] is not threading.current_thread()    # the probe's own thread
 
 
 def test_body_gives_a_descriptor_for_what_is_left():
