@@ -33,6 +33,7 @@ Pure: nothing here knows about Apache.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import threading
 import time
@@ -148,8 +149,10 @@ def unshare_fs() -> None:
     if hasattr(os, "unshare"):              # Python 3.12
         os.unshare(CLONE_FS)
         return
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_FS) != 0:
+    call = getattr(ctypes.CDLL(None, use_errno=True), "unshare", None)
+    if call is None:
+        raise OSError(errno.ENOSYS, "no unshare() in this C library")
+    if call(CLONE_FS) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
 
