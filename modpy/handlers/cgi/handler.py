@@ -316,7 +316,7 @@ def _serve(req: Request, filename: str, code) -> int:
     finally:
         ctx.done = True
         state.activate(previous)
-        process.directories.leave()
+        process.directories.leave(ctx.directory)
     show = error is not None and streams.out.state == ScriptOutput.HEADERS and _debug(req)
     if show:
         streams.out.state = ScriptOutput.DISCARD

@@ -368,6 +368,33 @@ def test_each_thread_has_its_own_directory_and_umask(tmp_path):
     assert os.getcwd() == before and mask not in (0o077, 0o007)
 
 
+def test_a_thread_returns_to_the_scripts_directory_after_a_helper_moved_it(tmp_path):
+    """A thread a script starts shares its directory: its os.chdir moves
+    the script's thread too, and the next script there must still start
+    in its own directory (the thread's directory is tracked, not looked
+    up: a chdir is expensive)."""
+    directories = ThreadDirectories()
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    seen = []
+
+    def script_thread() -> None:
+        directories.enter(str(tmp_path / "a"), 5)
+        helper = threading.Thread(target=directories.move, args=(str(tmp_path / "b"), 5))
+        helper.start()
+        helper.join()
+        seen.append(os.path.basename(os.getcwd()))
+        directories.leave(str(tmp_path / "b"))         # the script's ctx.directory
+        directories.enter(str(tmp_path / "a"), 5)       # the next script of a/
+        seen.append(os.path.basename(os.getcwd()))
+        directories.leave(str(tmp_path / "a"))
+
+    thread = threading.Thread(target=script_thread)
+    thread.start()
+    thread.join(10)
+    assert seen == ["b", "a"]
+
+
 def test_the_gate_stands_in_where_unshare_is_refused():
     def refused() -> None:
         raise PermissionError(1, "Operation not permitted")
