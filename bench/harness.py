@@ -30,6 +30,7 @@ from typing import Callable, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from modpy.tools import servedir  # noqa: E402
 from modpy.tools.apacheconf import HttpdConf, find_apache, modules_dir  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -58,28 +59,11 @@ def module(name: str) -> str:
 
 
 def mpm_settings(mpm: str, processes: int, threads: int) -> str:
-    """The same, fixed worker pool for every server: no children come and
-    go during a run, so CPU readings of /proc cover all the work."""
-    common = f"""
-        StartServers {processes}
-        ServerLimit {processes}
-        MaxConnectionsPerChild 0
-        KeepAlive On
-        MaxKeepAliveRequests 0
-        """
-    if mpm == "prefork":
-        return textwrap.dedent(common + f"""
-            MinSpareServers {processes}
-            MaxSpareServers {processes}
-            MaxRequestWorkers {processes}
-            """)
-    return textwrap.dedent(common + f"""
-        ThreadsPerChild {threads}
-        ThreadLimit {threads}
-        MinSpareThreads 1
-        MaxSpareThreads {processes * threads}
-        MaxRequestWorkers {processes * threads}
-        """)
+    """The same, fixed worker pool for every server (`serve`'s): no
+    children come and go during a run, so CPU readings of /proc cover all
+    the work."""
+    lines = servedir.mpm_lines(mpm, processes, threads)
+    return "\n".join(lines + ["MaxConnectionsPerChild 0", "KeepAlive On", "MaxKeepAliveRequests 0"]) + "\n"
 
 
 @dataclass
