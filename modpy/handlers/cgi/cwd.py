@@ -4,8 +4,8 @@ the process it was written for.
 On Linux a thread can have its own working directory and umask: after
 unshare(CLONE_FS) it no longer shares them with the process's other
 threads, and the threads it starts share its own (`ThreadDirectories`).
-Each CGI thread does that once, and then changes directory for every
-script; nobody waits.  Where unshare is refused (a seccomp policy such as
+Each CGI thread does that once, then changes directory whenever a script's
+is not where the thread is; nobody waits.  Where unshare is refused (a seccomp policy such as
 a container's default one), scripts share the process's directory through
 a gate (`CwdGate`); `working_directories()` tries the first and falls back
 to the second, once per process.
@@ -171,7 +171,7 @@ class ThreadDirectories:
 
     def enter(self, directory: str, timeout: float) -> None:
         """The thread changes to `directory` unless it is there already
-        (a chdir costs ~25 us of kernel time under load: `bench/cgi.py`)."""
+        (a chdir cost ~20 us of CPU a request under load in `bench/cgi.py`)."""
         own = self._own
         if not getattr(own, "fs", False):
             self._unshare()
