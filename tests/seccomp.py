@@ -31,8 +31,9 @@ def _filter() -> bytes:
 
 
 def refuse_unshare() -> None:
-    code = ctypes.create_string_buffer(_filter())
-    prog = struct.pack("HxxxxxxP", len(code.raw) // 8, ctypes.addressof(code))
+    program = _filter()
+    code = ctypes.create_string_buffer(program, len(program))
+    prog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(code))    # sock_fprog
     libc = ctypes.CDLL(None, use_errno=True)
     if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
             or libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_char_p(prog), 0, 0) != 0):
