@@ -173,9 +173,9 @@ class ThreadDirectories:
         """The thread changes to `directory` unless it is there already
         (a chdir cost ~20 us of CPU a request under load in `bench/cgi.py`)."""
         own = self._own
-        if not getattr(own, "fs", False):
+        if not hasattr(own, "directory"):   # the thread's first script
             self._unshare()
-            own.fs, own.directory = True, None
+            own.directory = None
         if own.directory != directory:
             self._chdir(directory)
             own.directory = directory
