@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 import harness as H
+from phases import count_syscalls
 
 # One script for all three: a query variable in, headers and 1 KB out.
 SCRIPT = '''#!/usr/bin/python3
@@ -55,7 +56,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     H.add_arguments(parser, connections=16, threads=32)   # spare threads: event MPM drops
                                                            # keep-alives when all are busy
+    parser.add_argument("--syscalls", type=int, default=0, metavar="N",
+                        help="only count system calls per request of an Apache child over N requests "
+                             "(strace -c), beside a static file's (mod_cgid's script runs elsewhere)")
     args = parser.parse_args()
+    if args.syscalls:
+        opts = H.options(args)
+        opts.processes = 1
+        files = {"cgi/script.py": SCRIPT, "static.txt": EXPECT.decode()}
+        static = H.Server("static", "", "/static.txt", files=files, expect=EXPECT)
+        print("\n".join(count_syscalls([static, *servers()[:2]], opts, args.syscalls)))
+        return 0
     result = H.compare(servers(), "mod_python", H.options(args), "CGI script, 16 connections")
     s = result["summary"]
     if "modpy" not in s:
